@@ -1,0 +1,189 @@
+"""Accepts or rejects each teacher record, with every reason, and repairs nothing.
+
+A record whose JSON does not parse is rejected, not patched: a silently fixed answer is an
+answer the teacher never gave. Rejected records are kept, with their reasons, so a reviewer can
+see what the teacher gets wrong and change the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from synth.chunk import Chunk
+from synth.grounding import ChunkFacts, Finding, check_text
+from synth.store import iter_records
+from synth.taskspec import TaskSpec
+
+
+
+@dataclass
+class Verdict:
+    record: dict[str, Any]
+    reasons: list[Finding]
+    answer: Any  # str for Markdown tasks, the parsed object for JSON tasks
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reasons
+
+
+def heading_order_ok(content: str, sections: tuple[str, ...]) -> list[str]:
+    """The required headings missing or out of order (empty when the report is well formed)."""
+    headings = [h.strip().lower() for h in re.findall(r"^#{1,4}\s*(.+?)\s*#*\s*$", content, re.M)]
+    missing, position = [], 0
+    for section in sections:
+        try:
+            position = headings.index(section.lower(), position) + 1
+        except ValueError:
+            missing.append(section)
+    return missing
+
+
+def parse_json(content: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(content), None
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON: {exc.msg} at char {exc.pos}"
+
+
+def grounded_texts(spec: TaskSpec, answer: Any) -> list[str]:
+    """The parts of an answer that make claims about the log (user questions do not)."""
+    if spec.kind == "markdown":
+        return [answer]
+    if spec.kind == "conversation":
+        return [turn["assistant"] for turn in answer["turns"]]
+    return list(answer["summary"])
+
+
+def risk_line_findings(answer: dict[str, Any], facts: ChunkFacts) -> list[Finding]:
+    findings = []
+    for level in ("critical", "warning"):
+        for number in answer["messages"][level]:
+            if not facts.has_line(number):
+                findings.append(Finding(
+                    "risk_lines",
+                    f"{level} line {number} is outside {facts.chunk.start_line}-{facts.chunk.end_line}",
+                ))
+    overlap = set(answer["messages"]["critical"]) & set(answer["messages"]["warning"])
+    if overlap:
+        findings.append(Finding("risk_lines", f"lines {sorted(overlap)} are both critical and warning"))
+    return findings
+
+
+def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdict:
+    content = record.get("content") or ""
+    if chunk is None:
+        return Verdict(record, [Finding("unknown_chunk", f"chunk {record['chunk_id']} is not in the chunk file")], None)
+    if record.get("finish_reason") == "length":
+        return Verdict(record, [Finding("truncated", "the teacher hit max_tokens before finishing")], None)
+    if not content.strip():
+        return Verdict(record, [Finding("empty", "the answer is empty")], None)
+    answer: Any = content
+    if spec.schema is not None:
+        answer, error = parse_json(content)
+        if error:
+            return Verdict(record, [Finding("json", error)], None)
+        try:
+            jsonschema.validate(answer, spec.schema)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+            return Verdict(record, [Finding("schema", f"{where}: {exc.message[:160]}")], None)
+    facts = ChunkFacts(chunk)
+    reasons: list[Finding] = []
+    if spec.kind == "markdown":
+        missing = heading_order_ok(content, spec.sections)
+        if missing:
+            reasons.append(Finding("structure", f"missing or misplaced sections: {', '.join(missing)}"))
+    if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
+        reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
+    if spec.name == "risk":
+        reasons.extend(risk_line_findings(answer, facts))
+    for text in grounded_texts(spec, answer):
+        reasons.extend(check_text(text, facts))
+    return Verdict(record, reasons, answer)
+
+
+@dataclass
+class ValidateReport:
+    total: Counter[str] = field(default_factory=Counter)  # per task
+    rejected: Counter[str] = field(default_factory=Counter)  # per task
+    by_check: Counter[str] = field(default_factory=Counter)  # records failing each check
+    stale: int = 0
+    unknown_task: int = 0
+
+    def rate(self, task: str | None = None) -> float:
+        total = self.total[task] if task else sum(self.total.values())
+        rejected = self.rejected[task] if task else sum(self.rejected.values())
+        return rejected / total if total else 0.0
+
+    def table(self) -> str:
+        lines = [f"{'task':<14}{'records':>9}{'rejected':>10}{'rate':>8}"]
+        for task in sorted(self.total):
+            lines.append(f"{task:<14}{self.total[task]:>9}{self.rejected[task]:>10}{self.rate(task):>8.1%}")
+        lines.append(f"{'all':<14}{sum(self.total.values()):>9}{sum(self.rejected.values()):>10}{self.rate():>8.1%}")
+        lines.append("")
+        all_records = sum(self.total.values()) or 1
+        lines.append(f"{'check':<14}{'failed':>9}{'share':>10}")
+        for check, n in self.by_check.most_common():
+            lines.append(f"{check:<14}{n:>9}{n / all_records:>10.1%}")
+        if self.stale:
+            lines.append(f"\n{self.stale} records made with an older prompt version were skipped")
+        if self.unknown_task:
+            lines.append(f"{self.unknown_task} records of tasks no longer defined were skipped")
+        return "\n".join(lines)
+
+
+def _write_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Whole-file replace: a killed validate leaves the previous output, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def validate(
+    records_path: Path,
+    chunks: list[Chunk],
+    specs: dict[str, TaskSpec],
+    accepted_path: Path,
+    rejects_path: Path,
+) -> ValidateReport:
+    by_id = {c.id: c for c in chunks}
+    report = ValidateReport()
+    accepted: list[dict[str, Any]] = []
+    rejects: list[dict[str, Any]] = []
+    for record in iter_records(records_path):
+        spec = specs.get(record["task"])
+        if spec is None:
+            report.unknown_task += 1
+            continue
+        if record["prompt_hash"] != spec.prompt_hash:
+            report.stale += 1
+            continue
+        verdict = judge(record, spec, by_id.get(record["chunk_id"]))
+        report.total[spec.name] += 1
+        if verdict.accepted:
+            accepted.append({**record, "answer": verdict.answer})
+            continue
+        report.rejected[spec.name] += 1
+        for check in {r.check for r in verdict.reasons}:
+            report.by_check[check] += 1
+        rejects.append({
+            **record,
+            "reasons": [{"check": r.check, "detail": r.detail} for r in verdict.reasons],
+        })
+    accepted_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(accepted_path, accepted)
+    _write_atomic(rejects_path, rejects)
+    return report
