@@ -1,0 +1,364 @@
+"""Which lines of a log deserve a human's (or a model's) attention, found without labels.
+
+A line is flagged when it says something went wrong *and* that is unusual for this log:
+
+    badness  = max(severity of its level, error words of its template)   (0..1)
+               x 0.3 when the template is one field of a dump (`logcore.line_signals`)
+    surprise = 0.4 + 0.6 x rarity + 0.15 if its template is new + 0.1 in a burst
+               + 0.05 right after a silence
+    score    = badness x surprise, flagged at >= FLAG_SCORE
+
+Rarity is the template's self-information, -log(share), reaching 1 at one line in a thousand;
+"new" means the template first appears after the opening tenth of the log; a burst is a time
+bucket (a hundredth of the log's span, at least a minute) holding ten times the template's
+average rate; a silence is a gap ten times the average gap and at least a minute long.
+Rarity, novelty, bursts and silences only *amplify* trouble: a rare INFO line is not flagged,
+a FATAL line that repeats all day scores lower than a fresh one.
+
+Wording is judged once per template, on its first message, not per line: a regex pass costs
+about 10 µs, which would dominate a million-line digest. (The template text would not do: the
+miner folds "alignment.....0" into one variable and the dump shape is lost.) Severities are per
+line.
+
+Everything is kept in compact per-record columns so a million-line log costs tens of MB here;
+`Record` objects are never stored.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from logcore.formats import Record, detect_format, parse_records
+from logcore.line_signals import Wording, read_wording
+from logcore.templates import TemplateMiner
+
+FLAG_SCORE = 0.5
+LEVELS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
+_SEVERITY = {"NOTICE": 0.1, "WARN": 0.4, "ERROR": 0.75, "FATAL": 0.85}
+_QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
+_LEVEL_CODE = {name: i + 1 for i, name in enumerate(LEVELS)}  # 0 = no level
+_CODE_LEVEL: dict[int, str | None] = {0: None, **{i + 1: name for i, name in enumerate(LEVELS)}}
+_RARE_AT = math.log(1000)  # a share of 1/1000 or less is fully rare
+_WARMUP_SHARE = 0.1
+_WARMUP_MIN = 20
+_FIELD_FACTOR = 0.3
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_NO_TIME = math.nan
+_DETECT_SAMPLE = 200
+
+
+@dataclass
+class LineAnomaly:
+    line: int  # 0-based index of the record's first line
+    score: float
+    reasons: list[str]
+
+
+@dataclass
+class TemplateSignal:
+    """What the anomaly pass concluded about one template, for ranking it in a digest."""
+
+    template_id: int
+    count: int
+    first_record: int  # index into the record columns of its first occurrence
+    badness: float
+    rarity: float
+    new: bool
+    burst_lines: int  # lines of this template that fell in a burst bucket
+    flagged: int  # lines of this template that were flagged
+    top_score: float  # highest line score
+    top_line: int  # 0-based line of the highest-scoring (else first) occurrence
+    wording: Wording
+
+
+@dataclass
+class Silence:
+    after_line: int  # 0-based line that ends the gap
+    seconds: float
+
+
+@dataclass
+class Columns:
+    """Per-record facts, one entry per record, in file order."""
+
+    lines: array = field(default_factory=lambda: array("q"))  # 0-based first line of the record
+    templates: array = field(default_factory=lambda: array("i"))
+    levels: bytearray = field(default_factory=bytearray)  # _LEVEL_CODE, 0 = none
+    times: array = field(default_factory=lambda: array("d"))  # epoch seconds, NaN = none
+    examples: dict[int, str] = field(default_factory=dict)  # template id -> first message
+
+    def append(self, record: Record, template_id: int) -> None:
+        if template_id not in self.examples:
+            self.examples[template_id] = record.message
+        self.lines.append(record.line)
+        self.templates.append(template_id)
+        self.levels.append(_LEVEL_CODE.get(record.level or "", 0))
+        self.times.append(_seconds(record.timestamp))
+
+    def level(self, i: int) -> str | None:
+        return _CODE_LEVEL[self.levels[i]]
+
+
+@dataclass
+class Scoring:
+    anomalies: list[LineAnomaly]
+    signals: dict[int, TemplateSignal]
+    silences: list[Silence]
+
+
+@dataclass
+class Analysis:
+    """One pass over a log: its format, templates, per-record columns and anomalies."""
+
+    format_name: str
+    first_line: int  # 0-based index of lines[0] in the file
+    line_count: int
+    columns: Columns
+    miner: TemplateMiner
+    anomalies: list[LineAnomaly]
+    signals: dict[int, TemplateSignal]
+    silences: list[Silence]
+
+    @property
+    def level_counts(self) -> dict[str, int]:
+        counts = Counter(self.columns.levels)
+        return {_CODE_LEVEL[code] or "none": n for code, n in sorted(counts.items(), key=lambda kv: -kv[0])}
+
+    @property
+    def time_span(self) -> tuple[float, float] | None:
+        """(first, last) epoch seconds over the records that carry a timestamp."""
+        known = [t for t in self.columns.times if t == t]
+        return (min(known), max(known)) if known else None
+
+    def line_templates(self) -> array:
+        """The template id of every line, in order.
+
+        A continuation line (a stack frame folded into the record above it) carries its
+        record's template, so every line has exactly one id.
+        """
+        out = array("i", [0]) * self.line_count
+        lines, templates = self.columns.lines, self.columns.templates
+        for r in range(len(lines)):
+            start = lines[r] - self.first_line
+            stop = lines[r + 1] - self.first_line if r + 1 < len(lines) else self.line_count
+            tid = templates[r]
+            for i in range(max(start, 0), stop):
+                out[i] = tid
+        if lines and lines[0] > self.first_line:  # lines before the first record: its template
+            for i in range(lines[0] - self.first_line):
+                out[i] = templates[0]
+        return out
+
+
+def analyze(lines: Sequence[str], first_line: int = 0) -> Analysis:
+    """Detect the format, parse, mine templates and score anomalies in one streaming pass."""
+    fmt = detect_format(list(lines[:_DETECT_SAMPLE]))
+    miner = TemplateMiner()
+    columns = Columns()
+    for record in parse_records(lines, fmt, start=first_line):
+        columns.append(record, miner.add(record.message, record.line, record.level))
+    scoring = score_columns(columns, miner, total_lines=len(lines))
+    return Analysis(
+        format_name=fmt.name,
+        first_line=first_line,
+        line_count=len(lines),
+        columns=columns,
+        miner=miner,
+        anomalies=scoring.anomalies,
+        signals=scoring.signals,
+        silences=scoring.silences,
+    )
+
+
+def score_anomalies(records: Sequence[Record], assignments: Sequence[int],
+                    miner: TemplateMiner) -> list[LineAnomaly]:
+    """The flagged records, in file order; `assignments[i]` is the template id of `records[i]`."""
+    columns = Columns()
+    for record, template_id in zip(records, assignments, strict=True):
+        columns.append(record, template_id)
+    total = sum(1 + r.continuation for r in records)
+    return score_columns(columns, miner, total_lines=total).anomalies
+
+
+def score_columns(columns: Columns, miner: TemplateMiner, *, total_lines: int) -> Scoring:
+    n = len(columns.templates)
+    if n == 0:
+        return Scoring([], {}, [])
+    counts = Counter(columns.templates)
+    first_record = _first_occurrences(columns.templates)
+    warmup = max(_WARMUP_MIN, int(n * _WARMUP_SHARE))
+    wordings = {tid: read_wording(columns.examples[tid]) for tid in counts}
+    signals = {
+        tid: TemplateSignal(
+            template_id=tid,
+            count=count,
+            first_record=first_record[tid],
+            badness=_template_badness(wordings[tid]),
+            rarity=_rarity(count, n),
+            new=first_record[tid] >= warmup and n > warmup,
+            burst_lines=0,
+            flagged=0,
+            top_score=0.0,
+            top_line=columns.lines[first_record[tid]],
+            wording=wordings[tid],
+        )
+        for tid, count in counts.items()
+    }
+    candidates = _candidates(columns, signals)
+    silences, after_silence = _silences(columns)
+    bursts = _bursts(columns, candidates)
+    anomalies: list[LineAnomaly] = []
+    for i, badness in candidates:
+        tid = columns.templates[i]
+        signal = signals[tid]
+        in_burst = i in bursts
+        signal.burst_lines += in_burst
+        gap = after_silence.get(i)
+        surprise = 0.4 + 0.6 * signal.rarity + 0.15 * signal.new + 0.1 * in_burst + 0.05 * (gap is not None)
+        score = round(min(1.0, badness * surprise), 3)
+        if score > signal.top_score:
+            signal.top_score, signal.top_line = score, columns.lines[i]
+        if score >= FLAG_SCORE:
+            signal.flagged += 1
+            anomalies.append(LineAnomaly(
+                line=columns.lines[i],
+                score=score,
+                reasons=_reasons(columns, i, signal, n, in_burst, gap, first_line=columns.lines[signal.first_record]),
+            ))
+    return Scoring(anomalies, signals, silences)
+
+
+def _seconds(timestamp: datetime | None) -> float:
+    if timestamp is None:
+        return _NO_TIME
+    if timestamp.tzinfo is None:
+        return (timestamp - _NAIVE_EPOCH).total_seconds()
+    return timestamp.astimezone(timezone.utc).timestamp()
+
+
+def _first_occurrences(templates: Iterable[int]) -> dict[int, int]:
+    first: dict[int, int] = {}
+    for i, tid in enumerate(templates):
+        if tid not in first:
+            first[tid] = i
+    return first
+
+
+def _rarity(count: int, total: int) -> float:
+    return min(1.0, math.log(total / count) / _RARE_AT) if count < total else 0.0
+
+
+def _template_badness(wording: Wording) -> float:
+    """The part of badness that comes from words; levels are combined per line in `_badness`."""
+    if wording.resolved:
+        return 0.1
+    if wording.strong:
+        return 0.6
+    if wording.weak:
+        return 0.3
+    return 0.0
+
+
+def _badness(level: str | None, signal: TemplateSignal) -> float:
+    words = signal.badness
+    if level in _QUIET_LEVELS:
+        words *= 0.75  # the writer called it routine; words alone then need rarity to flag
+    severity = _SEVERITY.get(level or "", 0.0)
+    badness = max(severity, words)
+    if severity >= _SEVERITY["WARN"] and signal.wording.strong and not signal.wording.resolved:
+        badness += 0.1  # a severe level and an error word agree
+    if signal.wording.field:
+        badness *= _FIELD_FACTOR
+    return min(1.0, badness)
+
+
+def _candidates(columns: Columns, signals: dict[int, TemplateSignal]) -> list[tuple[int, float]]:
+    """(record index, badness) of every record with any badness; the rest cannot be flagged."""
+    cache: dict[tuple[int, int], float] = {}
+    out: list[tuple[int, float]] = []
+    templates, levels = columns.templates, columns.levels
+    for i in range(len(templates)):
+        key = (templates[i], levels[i])
+        badness = cache.get(key)
+        if badness is None:
+            badness = cache[key] = _badness(_CODE_LEVEL[key[1]], signals[key[0]])
+        if badness > 0.0:
+            out.append((i, badness))
+    return out
+
+
+def _silences(columns: Columns) -> tuple[list[Silence], dict[int, float]]:
+    """Gaps of at least a minute and ten times the average gap between timestamped records."""
+    times = columns.times
+    stamped = [(i, t) for i, t in enumerate(times) if t == t] if times else []
+    if len(stamped) < 3:
+        return [], {}
+    span = stamped[-1][1] - stamped[0][1]
+    threshold = max(60.0, 10.0 * span / (len(stamped) - 1))
+    silences: list[Silence] = []
+    after: dict[int, float] = {}
+    for (_, previous), (i, t) in zip(stamped, stamped[1:]):
+        if t - previous >= threshold:
+            silences.append(Silence(after_line=columns.lines[i], seconds=t - previous))
+            after[i] = t - previous
+    return silences, after
+
+
+def _bursts(columns: Columns, candidates: list[tuple[int, float]]) -> set[int]:
+    """Candidate records in a time bucket holding 10x their template's average rate (and >= 5)."""
+    times = columns.times
+    stamped = [t for t in (times[0], times[-1]) if t == t]
+    if len(stamped) < 2 or stamped[1] <= stamped[0]:
+        return set()
+    span = stamped[1] - stamped[0]
+    bucket = max(60.0, span / 100)
+    per_template: dict[int, list[int]] = {}
+    for i, _ in candidates:
+        if times[i] == times[i]:
+            per_template.setdefault(columns.templates[i], []).append(i)
+    out: set[int] = set()
+    for indexes in per_template.values():
+        expected = len(indexes) * bucket / span
+        buckets = Counter(int(times[i] // bucket) for i in indexes)
+        busy = {b for b, c in buckets.items() if c >= 5 and c >= 10 * expected}
+        out.update(i for i in indexes if int(times[i] // bucket) in busy)
+    return out
+
+
+def _reasons(columns: Columns, i: int, signal: TemplateSignal, n: int, in_burst: bool,
+             gap: float | None, *, first_line: int) -> list[str]:
+    reasons: list[str] = []
+    level = columns.level(i)
+    if level in _SEVERITY:
+        reasons.append(f"level {level}")
+    if signal.wording.strong:
+        reasons.append(f"error word '{signal.wording.strong}'")
+    elif signal.wording.weak:
+        reasons.append(f"warning word '{signal.wording.weak}'")
+    if signal.rarity >= 0.5:
+        reasons.append(f"rare template ({signal.count:,} of {n:,} records)")
+    if signal.new:
+        reasons.append(f"new template (first at line {first_line + 1})")
+    if in_burst:
+        reasons.append("burst of this template")
+    if gap is not None:
+        reasons.append(f"after {format_duration(gap)} of silence")
+    return reasons
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h{minutes % 60:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
