@@ -1,22 +1,31 @@
-"""Streaming template mining: group log messages that an event printed with different variables.
+"""Streaming template mining: group the log messages one event printed with different variables.
 
-Why this shape: most lines of a log repeat a message shape seen before, so the common case must
-cost one masking regex pass and one dict lookup (`tokens.mask` then the signature cache). Only a
-signature never seen before pays for a similarity search against the templates of the same token
-count, in the spirit of Drain. A template's id is fixed when it is created and a signature, once
-cached, always maps to the same id, so ids keep their meaning while a file grows and a live view
-can count them.
+Why this shape: most lines repeat a message shape seen before, so the common case costs one
+cheap regex pass (digit runs folded to "0", which search-optimizes well) and one dict lookup.
+Only a shape never seen before pays for variable masking (`tokens.mask`), and only a masked
+signature never seen before pays for a similarity search among the templates that share its
+token count, punctuation and first tokens, in the spirit of Drain. A template's id is fixed when
+it is created and every cache entry keeps pointing at it, so ids keep their meaning while a file
+grows and a live view can count them; later lines may only widen a template's text with "<*>".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from logcore.tokens import WILDCARD, mask, split
 
-# A signature cache beyond this many entries stops growing (lookups still work, new signatures
-# are then matched by similarity every time), so a log of unique lines cannot exhaust memory.
+# Caches stop growing past this many entries (lookups still work; new shapes are then masked and
+# matched every time), so a log of unique lines cannot exhaust memory.
 _CACHE_LIMIT = 200_000
+# Share of a template's tokens a new signature must repeat exactly to join it.
+_MIN_SIMILARITY = 0.6
+# Leading tokens that must be equal to compare at all: messages start with the words that name
+# the event ("Failed password" vs "Accepted password"), while variables sit later on.
+_PREFIX_TOKENS = 2
+
+_fold_digits = re.compile(r"\d+").sub
 
 
 @dataclass
@@ -30,7 +39,9 @@ class Template:
 
 
 @dataclass
-class _Cluster:
+class _Shape:
+    """The tokens of a template as compared with new signatures; wildcards where lines differed."""
+
     template: Template
     tokens: list[str]
     seps: list[str]
@@ -40,23 +51,27 @@ class TemplateMiner:
     """Assign each message a template id; ids are stable as messages are added."""
 
     def __init__(self) -> None:
-        self._clusters: list[_Cluster] = []
-        self._by_signature: dict[str, int] = {}
-        self._by_length: dict[tuple, list[int]] = {}
-        self._lines_seen = 0
+        self._templates: list[Template] = []
+        self._shapes: list[_Shape] = []
+        self._by_folded: dict[str, int] = {}  # message with digit runs folded -> id
+        self._by_signature: dict[str, int] = {}  # masked message -> id
+        self._buckets: dict[tuple, list[_Shape]] = {}
+        self._next_line = 0
 
     def add(self, message: str, line: int = -1, level: str | None = None) -> int:
-        """The id of the message's template; `line` < 0 means "the next line after the last one"."""
-        if line < 0:
-            line = self._lines_seen
-        self._lines_seen = line + 1
-        signature = mask(message)
-        template_id = self._by_signature.get(signature)
+        """The id of the message's template; `line` < 0 means the line after the previous one."""
+        folded = _fold_digits("0", message)
+        template_id = self._by_folded.get(folded)
         if template_id is None:
-            template_id = self._match_or_create(signature, line)
-            if len(self._by_signature) < _CACHE_LIMIT:
-                self._by_signature[signature] = template_id
-        template = self._clusters[template_id].template
+            template_id = self._assign(message)
+            if len(self._by_folded) < _CACHE_LIMIT:
+                self._by_folded[folded] = template_id
+        if line < 0:
+            line = self._next_line
+        self._next_line = line + 1
+        template = self._templates[template_id]
+        if template.count == 0:
+            template.first_line = line
         template.count += 1
         template.last_line = line
         if level is not None:
@@ -64,60 +79,68 @@ class TemplateMiner:
         return template_id
 
     def templates(self) -> list[Template]:
-        return [c.template for c in self._clusters]
+        return list(self._templates)
 
     def template(self, template_id: int) -> Template:
-        return self._clusters[template_id].template
+        return self._templates[template_id]
 
-    def _match_or_create(self, signature: str, line: int) -> int:
-        tokens, seps = split(signature)
-        candidates = self._by_length.setdefault(_bucket(tokens), [])
-        best = _best_match(tokens, (self._clusters[i] for i in candidates))
-        if best is not None:
-            _generalize(best, tokens)
-            return best.template.id
-        template_id = len(self._clusters)
-        template = Template(template_id, _render(tokens, seps), 0, line, line)
-        self._clusters.append(_Cluster(template, tokens, seps))
-        candidates.append(template_id)
+    def _assign(self, message: str) -> int:
+        signature = mask(message)
+        template_id = self._by_signature.get(signature)
+        if template_id is None:
+            template_id = self._match_or_create(signature)
+            if len(self._by_signature) < _CACHE_LIMIT:
+                self._by_signature[signature] = template_id
         return template_id
 
-
-def _best_match(tokens: list[str], clusters) -> _Cluster | None:
-    best: _Cluster | None = None
-    best_score = -1.0
-    for cluster in clusters:
-        score = _similarity(cluster.tokens, tokens)
-        if score > best_score:
-            best, best_score = cluster, score
-    return best if best is not None and best_score >= SIM else None
-
-
-SIM = 0.6
-PREFIX = 2
-
-
-def _bucket(tokens: list[str]) -> tuple:
-    k = min(PREFIX, len(tokens) - 1)
-    return (len(tokens), *tokens[:max(k, 0)])
+    def _match_or_create(self, signature: str) -> int:
+        tokens, seps = split(signature)
+        bucket = self._buckets.setdefault(_bucket_key(tokens, seps), [])
+        shape = _most_similar(tokens, bucket)
+        if shape is not None:
+            _widen(shape, tokens)
+            return shape.template.id
+        template = Template(len(self._templates), _render(tokens, seps), 0, -1, -1)
+        shape = _Shape(template, tokens, seps)
+        self._templates.append(template)
+        self._shapes.append(shape)
+        bucket.append(shape)
+        return template.id
 
 
-def _similarity(template: list[str], tokens: list[str]) -> float:
-    same = 0
-    for a, b in zip(template, tokens):
-        if a == b and a != WILDCARD:
-            same += 1
-    return same / len(tokens) if tokens else 1.0
+def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
+    """Token count, punctuation (spacing ignored) and the leading tokens, which all must match.
+
+    A one-token message has no prefix key so it can still meet its variants; longer ones keep
+    at least their last token free for the same reason.
+    """
+    prefix = tokens[: min(_PREFIX_TOKENS, len(tokens) - 1)]
+    return (len(tokens), tuple(s.strip() for s in seps), *prefix)
 
 
-def _generalize(cluster: _Cluster, tokens: list[str]) -> None:
+def _most_similar(tokens: list[str], bucket: list[_Shape]) -> _Shape | None:
+    best: _Shape | None = None
+    best_same = -1
+    for shape in bucket:
+        same = 0
+        for a, b in zip(shape.tokens, tokens):
+            if a == b and a != WILDCARD:
+                same += 1
+        if same > best_same:
+            best, best_same = shape, same
+    if best is None or best_same < _MIN_SIMILARITY * len(tokens):
+        return None
+    return best
+
+
+def _widen(shape: _Shape, tokens: list[str]) -> None:
     changed = False
-    for i, (a, b) in enumerate(zip(cluster.tokens, tokens)):
+    for i, (a, b) in enumerate(zip(shape.tokens, tokens)):
         if a != b and a != WILDCARD:
-            cluster.tokens[i] = WILDCARD
+            shape.tokens[i] = WILDCARD
             changed = True
     if changed:
-        cluster.template.text = _render(cluster.tokens, cluster.seps)
+        shape.template.text = _render(shape.tokens, shape.seps)
 
 
 def _render(tokens: list[str], seps: list[str]) -> str:

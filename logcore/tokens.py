@@ -19,9 +19,11 @@ _DELIMS = r"\s,;=()\[\]{}\"'|:"
 _WORD = rf"[^{_DELIMS}]"
 _DATE_WORDS = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _EMPTY = r"(?:\(\)|\[\]|\"\"|'')"
-_VARIABLE = rf"(?:(?<!\S)\S*?\d\S*|(?<!\S){_DATE_WORDS}(?!\S)|(?<!\S){_EMPTY}(?!\S))"
+# A variable starts a token (after a space or "key="), and is: a token with a digit (the
+# possessive run keeps the scan linear), a weekday or month name, or an empty bracket pair.
+_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S))"
 _VARIABLE_RUN = re.compile(rf"{_VARIABLE}(?:\s+{_VARIABLE})*")
-_TOKEN = re.compile(rf"{_WORD}+")
+_SPLIT = re.compile(rf"([^{_DELIMS}]+)")
 
 
 def mask(message: str) -> str:
@@ -35,12 +37,5 @@ def split(masked: str) -> tuple[list[str], list[str]]:
     `"".join(s + t for s, t in zip(seps, tokens)) + seps[-1]` rebuilds the text exactly, which
     lets a template print with the message's own punctuation and spacing.
     """
-    tokens: list[str] = []
-    seps: list[str] = []
-    pos = 0
-    for m in _TOKEN.finditer(masked):
-        seps.append(masked[pos:m.start()])
-        tokens.append(m.group())
-        pos = m.end()
-    seps.append(masked[pos:])
-    return tokens, seps
+    parts = _SPLIT.split(masked)
+    return parts[1::2], parts[0::2]

@@ -1,0 +1,133 @@
+"""Template mining as a user of `logchat templates` or the live view sees it."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import statistics
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from logcore.templates import Template, TemplateMiner
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "logcore_templates.py"
+
+
+@functools.cache
+def load_bench() -> ModuleType:
+    """The benchmark module, loaded by path (bench/ is not a package): it owns `ga` and the loghub loading."""
+    spec = importlib.util.spec_from_file_location("bench_logcore_templates", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def mine(messages: list[str]) -> tuple[TemplateMiner, list[int]]:
+    miner = TemplateMiner()
+    return miner, [miner.add(m) for m in messages]
+
+
+def test_lines_that_differ_only_in_variables_share_a_template() -> None:
+    miner, ids = mine([
+        "Accepted password for root from 10.0.0.1 port 51234 ssh2",
+        "Accepted password for admin from 192.168.7.20 port 22 ssh2",
+        "Accepted password for deploy from 172.16.0.3 port 60001 ssh2",
+    ])
+    assert len(set(ids)) == 1
+    assert miner.template(ids[0]).text == "Accepted password for <*> from <*> port <*>"
+
+
+def test_numbers_ids_hex_dates_and_key_values_are_variables() -> None:
+    _, ids = mine([
+        "Block blk_-1608999687919862906 replicated to 3 nodes at 0x7f3a10 on Mon Jun 20 03:40:59 2005 (uid=0)",
+        "Block blk_7503483334202473044 replicated to 12 nodes at 0xdeadbeef on Tue Jul 5 11:02:01 2005 (uid=500)",
+    ])
+    assert ids[0] == ids[1]
+
+
+def test_different_events_get_different_templates() -> None:
+    _, ids = mine([
+        "Accepted password for root from 10.0.0.1 port 51234 ssh2",
+        "Failed password for root from 10.0.0.1 port 51234 ssh2",
+        "Failed none for root from 10.0.0.1 port 51234 ssh2",
+        "Connection closed by 10.0.0.1 [preauth]",
+        "session opened for user root by (uid=0)",
+        "session closed for user root",
+    ])
+    assert len(set(ids)) == len(ids)
+
+
+def test_ids_keep_their_meaning_as_the_log_grows() -> None:
+    first = [
+        "Invalid user alice from 10.0.0.1",
+        "Connection closed by 10.0.0.1 [preauth]",
+        "Invalid user bob from 10.0.0.2",
+    ]
+    later = [f"Invalid user user{i} from 10.0.{i}.9" for i in range(50)] + [
+        "Received disconnect from 10.0.0.9: 11: Bye Bye [preauth]",
+        "Invalid user carol from 10.9.9.9",
+    ]
+    miner, ids = mine(first)
+    texts_before = {t.id: t.text for t in miner.templates()}
+    later_ids = [miner.add(m) for m in later]
+    # Re-reading the first lines (a reload of the same file) gives the ids they got at first.
+    assert [miner.add(m) for m in first] == ids
+    assert later_ids[-1] == ids[0]
+    assert set(texts_before) <= {t.id for t in miner.templates()}
+    assert [t.id for t in miner.templates()] == list(range(len(miner.templates())))
+    for template_id, text in texts_before.items():  # a template may only widen, never change
+        old, new = text.split(" "), miner.template(template_id).text.split(" ")
+        assert len(old) == len(new) and all(n in (o, "<*>") for o, n in zip(old, new))
+
+
+def test_counts_lines_and_levels_follow_the_assignments() -> None:
+    miner = TemplateMiner()
+    miner.add("disk sda1 is 91% full", 3, "WARN")
+    miner.add("service nginx restarted", 5, "INFO")
+    miner.add("disk sdb2 is 97% full", 8, "ERROR")
+    miner.add("disk sdc1 is 99% full", 13, "ERROR")
+    disk = miner.template(miner.add("disk sdd1 is 92% full", 21, "WARN"))
+    assert (disk.count, disk.first_line, disk.last_line) == (4, 3, 21)
+    assert disk.level_counts == {"WARN": 2, "ERROR": 2}
+    service = next(t for t in miner.templates() if t.id != disk.id)
+    assert (service.count, service.first_line, service.last_line, service.level_counts) == (1, 5, 5, {"INFO": 1})
+    assert sum(t.count for t in miner.templates()) == 5
+
+
+def test_lines_default_to_the_order_they_were_added() -> None:
+    miner = TemplateMiner()
+    for i in range(4):
+        miner.add(f"tick {i}")
+    (tick,) = miner.templates()
+    assert isinstance(tick, Template)
+    assert (tick.first_line, tick.last_line, tick.count) == (0, 3, 4)
+
+
+def test_empty_and_odd_messages_do_not_break_the_miner() -> None:
+    miner, ids = mine(["", "   ", "\x1b[31mred\x1b[0m", "x" * 100_000])
+    assert ids[0] == ids[1]
+    assert len(set(ids)) == 3
+    assert miner.template(ids[3]).text == "x" * 100_000
+
+
+def test_grouping_accuracy_counts_only_exactly_recovered_groups() -> None:
+    ga = load_bench().ga
+    assert ga(["a", "a", "b", "b"], [1, 1, 2, 2]) == 1.0
+    assert ga(["a", "a", "b", "b"], [1, 1, 1, 1]) == 0.0  # two events merged
+    assert ga(["a", "a", "b", "b"], [1, 2, 3, 3]) == 0.5  # one event split
+
+
+def test_grouping_accuracy_on_loghub_meets_the_target(loghub: Path) -> None:
+    bench = load_bench()
+    scores = {}
+    for system in bench.SYSTEMS:
+        sample = bench.load_sample(system, loghub)
+        scores[system] = bench.ga(sample.truth, bench.ours(sample.messages))
+    assert scores["HDFS"] >= 0.99, scores
+    assert scores["OpenSSH"] >= 0.9, scores
+    assert statistics.fmean(scores.values()) >= 0.93, scores
