@@ -1,0 +1,329 @@
+"""One-shot analysis from the command line: `logchat summarize app.log` over SSH.
+
+The answer streams to stdout and nothing else goes there, so it pipes cleanly; progress and
+diagnostics (tokens in, what was left out, redaction counts, speed) go to stderr. The model
+runs in a worker thread so Ctrl-C is seen at once and cancels even a long prompt evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from logcore.errors import ExitCode, LogchatError
+from models.prompts import TASK_QUESTIONS, Task, build_messages, Turn
+
+# C0 and C1 control characters except tab and newline: a hostile log echoed by the model must
+# not move the cursor, recolour the terminal or set its title.
+_CONTROL = {c: None for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def printable(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
+def note(message: str) -> None:
+    click.echo(f"logchat: {printable(message)}", err=True)
+
+
+@dataclass
+class Options:
+    file: str
+    lines: tuple[int | None, int | None] | None
+    tail: int | None
+    model: str | None
+    endpoint: str | None
+    as_json: bool
+    no_redact: bool
+    max_tokens: int | None
+    log_tokens: int | None
+
+
+@dataclass
+class Outcome:
+    answer: list[str] = field(default_factory=list)
+    error: LogchatError | None = None
+    interrupted: bool = False
+
+
+def parse_lines(value: str | None) -> tuple[int | None, int | None] | None:
+    """`A:B`, `A:` or `:B`, 1-based and inclusive (also `A-B`)."""
+    if value is None:
+        return None
+    sep = ":" if ":" in value else "-"
+    start, found, stop = value.partition(sep)
+    try:
+        if not found:
+            raise ValueError
+        return (int(start) if start.strip() else None, int(stop) if stop.strip() else None)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a line range; use A:B, A: or :B (1-based)") from None
+
+
+def analysis_options(func: Callable) -> Callable:
+    options = [
+        click.argument("file", type=str),
+        click.option("--lines", "lines", metavar="A:B", help="Only lines A to B (1-based, inclusive)."),
+        click.option("--tail", type=click.IntRange(min=1), metavar="N", help="Only the last N lines."),
+        click.option("--model", "model", metavar="SPEC",
+                     help="gguf:PATH, hf:REPO/FILE.gguf, openai:URL[#model]; with --endpoint, the remote model name."),
+        click.option("--endpoint", metavar="URL", help="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming."),
+        click.option("--no-redact", is_flag=True, help="Send the log to a remote endpoint without masking secrets."),
+        click.option("--max-tokens", type=click.IntRange(min=1), metavar="N", help="Longest answer, in tokens."),
+        click.option("--log-tokens", type=click.IntRange(min=1), metavar="N",
+                     help="Token budget for the log (default: 2048 local, the context for remote)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(**kwargs: Any) -> Options:
+    kwargs["lines"] = parse_lines(kwargs.get("lines"))
+    return Options(**kwargs)
+
+
+def _task_command(task: Task, help_text: str) -> click.Command:
+    @click.command(name=task.value, help=help_text)
+    @analysis_options
+    def command(**kwargs: Any) -> None:
+        run_analysis(_options(**kwargs), TASK_QUESTIONS[task])
+
+    return command
+
+
+summarize = _task_command(Task.SUMMARIZE, "Stream a summary of a log. FILE may be - (stdin) or compressed.")
+rootcause = _task_command(Task.ROOT_CAUSE, "Stream a root-cause analysis of a log.")
+patterns = _task_command(Task.PATTERNS, "Stream the patterns found in a log.")
+compare = _task_command(Task.COMPARE, "Compare error patterns between the two halves of a log.")
+
+
+@click.command(name="ask")
+@analysis_options
+@click.argument("question", type=str)
+def ask(question: str, **kwargs: Any) -> None:
+    """Ask a free QUESTION about a log."""
+    if not question.strip():
+        raise click.BadParameter("the question is empty", param_hint="QUESTION")
+    run_analysis(_options(**kwargs), question.strip())
+
+
+def run_analysis(opts: Options, question: str) -> None:
+    try:
+        outcome = _analyse(opts, question)
+    except LogchatError as error:
+        click.echo(f"logchat: error: {printable(str(error))}", err=True)
+        sys.exit(int(error.exit_code))
+    if outcome.interrupted:
+        note("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    if outcome.error is not None:
+        click.echo(f"logchat: error: {printable(str(outcome.error))}", err=True)
+        sys.exit(int(outcome.error.exit_code))
+
+
+def _analyse(opts: Options, question: str) -> Outcome:
+    from logcore.reader import read_text
+    from models.context import fit_log
+    from models.resolve import resolve_backend
+    from models.settings import load_settings
+
+    settings = load_settings(
+        endpoint=opts.endpoint,
+        model=opts.model,
+        max_tokens=opts.max_tokens,
+        log_tokens=opts.log_tokens,
+        redact=False if opts.no_redact else None,
+    )
+    log = read_text(opts.file, lines=opts.lines, tail=opts.tail)
+    for message in log.notes:
+        note(message)
+    backend = resolve_backend(settings=settings)
+    if hasattr(backend, "on_notice"):
+        backend.on_notice = note
+    try:
+        note(f"model {backend.name}, context {backend.context_size:,} tokens")
+        fitted = fit_log(
+            log.text, question, backend,
+            reserve_tokens=settings.max_tokens, budget_tokens=settings.log_tokens,
+            first_line=log.first_line, source=log.source,
+        )
+        note(f"{log.source}: lines {log.first_line:,}-{log.first_line + log.line_count - 1:,}; {fitted.describe()}")
+        if not fitted.exact:
+            note(f"token counts are {backend.token_estimate_note}")
+        for message in fitted.omitted:
+            note(f"left out: {message}")
+        messages = build_messages(fitted.text, [Turn(question)])
+        outcome = _stream_to_terminal(
+            lambda cancel: backend.stream(
+                messages, max_tokens=settings.max_tokens, temperature=settings.temperature, cancel=cancel
+            ),
+            echo=not opts.as_json,
+            on_first=lambda: _report_redaction(backend),
+        )
+        _report_usage(backend, outcome)
+        if opts.as_json:
+            _print_json(opts, backend, log, fitted, outcome)
+        return outcome
+    finally:
+        backend.close()
+
+
+def _report_redaction(backend: Any) -> None:
+    summary = getattr(backend, "last_redaction_summary", None)
+    if summary:
+        note(f"redaction: {summary}")
+
+
+def _report_usage(backend: Any, outcome: Outcome) -> None:
+    usage = backend.last_usage
+    parts = [f"prompt {usage.prompt_tokens:,} tokens" + (" (estimated)" if usage.estimated else "")]
+    if usage.prompt_tokens_evaluated is not None and usage.prompt_tokens_evaluated != usage.prompt_tokens:
+        parts.append(f"{usage.prompt_tokens_evaluated:,} evaluated (rest reused from cache)")
+    parts.append(f"answer {usage.completion_tokens:,} tokens")
+    if usage.ttft_s is not None:
+        parts.append(f"first token after {usage.ttft_s:.2f} s")
+    if usage.tokens_per_s is not None:
+        parts.append(f"{usage.tokens_per_s:.1f} tokens/s")
+    if outcome.answer and not outcome.answer[-1].endswith("\n") and sys.stdout.isatty():
+        click.echo()
+    note(", ".join(parts))
+
+
+def _print_json(opts: Options, backend: Any, log: Any, fitted: Any, outcome: Outcome) -> None:
+    payload = {
+        "answer": "".join(outcome.answer),
+        "complete": outcome.error is None and not outcome.interrupted,
+        "error": str(outcome.error) if outcome.error else None,
+        "model": backend.name,
+        "source": log.source,
+        "lines": [log.first_line, log.first_line + log.line_count - 1],
+        "usage": backend.last_usage.as_dict(),
+        "log": {
+            "tokens": fitted.tokens,
+            "tokens_exact": fitted.exact,
+            "budget": fitted.budget,
+            "policy": fitted.policy,
+            "omitted": fitted.omitted,
+            "notes": log.notes,
+        },
+        "redaction": getattr(backend, "last_redaction", {}),
+    }
+    click.echo(json.dumps(payload, ensure_ascii=False))
+
+
+def _stream_to_terminal(
+    start: Callable[[threading.Event], Iterator[str]], *, echo: bool, on_first: Callable[[], None]
+) -> Outcome:
+    """Run the stream in a worker; the main thread prints and stays responsive to Ctrl-C."""
+    cancel = threading.Event()
+    deltas: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            for delta in start(cancel):
+                deltas.put(("text", delta))
+            deltas.put(("done", None))
+        except LogchatError as error:
+            deltas.put(("error", error))
+        except BaseException as error:  # a bug: re-raised in the main thread with its traceback
+            deltas.put(("bug", error))
+
+    worker = threading.Thread(target=work, name="logchat-model", daemon=True)
+    worker.start()
+    outcome = Outcome()
+    try:
+        while True:
+            try:
+                kind, value = deltas.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if kind == "text":
+                if not outcome.answer:
+                    on_first()
+                outcome.answer.append(value)
+                if echo:
+                    sys.stdout.write(printable(value))
+                    sys.stdout.flush()
+                continue
+            if kind == "error":
+                outcome.error = value
+            elif kind == "bug":
+                raise value
+            break
+    except KeyboardInterrupt:
+        cancel.set()
+        outcome.interrupted = True
+        worker.join(timeout=10)
+    if echo and outcome.answer:
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    return outcome
+
+
+@click.command(name="models")
+@click.option("--endpoint", metavar="URL", help="Also list the models this endpoint serves.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def models_command(endpoint: str | None, as_json: bool) -> None:
+    """List the models logchat can use: bundled, in the Hugging Face cache, and remote."""
+    from models.catalog import list_available
+    from models.settings import load_settings
+
+    try:
+        settings = load_settings(endpoint=endpoint)
+        available, problems = list_available(settings)
+    except LogchatError as error:
+        click.echo(f"logchat: error: {printable(str(error))}", err=True)
+        sys.exit(int(error.exit_code))
+    if as_json:
+        click.echo(json.dumps({"models": [a.as_dict() for a in available], "errors": [str(p) for p in problems]}))
+    else:
+        for item in available:
+            click.echo(f"{item.spec}\t{item.detail}")
+    for problem in problems:
+        click.echo(f"logchat: error: {printable(str(problem))}", err=True)
+    if problems:
+        sys.exit(int(problems[0].exit_code))
+
+
+@click.command(name="config")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def config_command(as_json: bool) -> None:
+    """Show the effective settings (API key masked) and where each came from."""
+    from models.settings import config_path, load_settings
+
+    try:
+        settings = load_settings()
+    except LogchatError as error:
+        click.echo(f"logchat: error: {printable(str(error))}", err=True)
+        sys.exit(int(error.exit_code))
+    shown = settings.masked()
+    path = config_path()
+    if as_json:
+        click.echo(json.dumps({"config_file": str(path), "settings": shown, "sources": settings.sources}))
+        return
+    click.echo(f"# config file: {path}{'' if path.is_file() else ' (not present)'}")
+    click.echo("# precedence: defaults < config file < environment (OPENAI_BASE_URL/ENDPOINT_URL, "
+               "OPENAI_API_KEY/TOKEN, MODEL) < flags")
+    for name, value in shown.items():
+        source = settings.sources.get(name, "default")
+        if value is None:
+            click.echo(f"# {name} is unset")
+        else:
+            click.echo(f"{name} = {_toml_value(value)}  # {source}")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(str(value))
