@@ -24,8 +24,13 @@ _MIN_SIMILARITY = 0.6
 # Leading tokens that must be equal to compare at all: messages start with the words that name
 # the event ("Failed password" vs "Accepted password"), while variables sit later on.
 _PREFIX_TOKENS = 2
+# Matching across token counts: how many tokens one wildcard may stand for, and the longest
+# messages tried (the alignment is quadratic).
+_MAX_RUN = 3
+_MAX_ALIGN_TOKENS = 64
 
 _fold_digits = re.compile(r"\d+").sub
+_NAME_PUNCTUATION = re.compile(r"\w[.\-_]\w")
 
 
 @dataclass
@@ -52,10 +57,10 @@ class TemplateMiner:
 
     def __init__(self) -> None:
         self._templates: list[Template] = []
-        self._shapes: list[_Shape] = []
         self._by_folded: dict[str, int] = {}  # message with digit runs folded -> id
         self._by_signature: dict[str, int] = {}  # masked message -> id
-        self._buckets: dict[tuple, list[_Shape]] = {}
+        self._buckets: dict[tuple, list[_Shape]] = {}  # same length, punctuation, first tokens
+        self._by_prefix: dict[tuple, list[_Shape]] = {}  # same first tokens, any length
         self._next_line = 0
 
     def add(self, message: str, line: int = -1, level: str | None = None) -> int:
@@ -95,17 +100,48 @@ class TemplateMiner:
 
     def _match_or_create(self, signature: str) -> int:
         tokens, seps = split(signature)
-        bucket = self._buckets.setdefault(_bucket_key(tokens, seps), [])
-        shape = _most_similar(tokens, bucket)
+        shape = _most_similar(tokens, self._buckets.get(_bucket_key(tokens, seps), ()))
         if shape is not None:
             _widen(shape, tokens)
+            return shape.template.id
+        shape = self._match_other_length(tokens)
+        if shape is not None:
             return shape.template.id
         template = Template(len(self._templates), _render(tokens, seps), 0, -1, -1)
         shape = _Shape(template, tokens, seps)
         self._templates.append(template)
-        self._shapes.append(shape)
-        bucket.append(shape)
+        self._file(shape)
         return template.id
+
+    def _match_other_length(self, tokens: list[str]) -> _Shape | None:
+        """A template of another length whose variables only split differently ("host <*>" vs "<*>")."""
+        if not 3 <= len(tokens) <= _MAX_ALIGN_TOKENS:
+            return None
+        for shape in self._by_prefix.get(tuple(tokens[:_PREFIX_TOKENS]), ()):
+            if shape.tokens is tokens or abs(len(shape.tokens) - len(tokens)) > _MAX_RUN - 1:
+                continue
+            if len(shape.tokens) == len(tokens) or len(shape.tokens) > _MAX_ALIGN_TOKENS:
+                continue
+            merged = _align(shape.tokens, tokens)
+            if merged is None:
+                continue
+            self._unfile(shape)
+            shape.seps = [shape.seps[start] for _, start, _ in merged] + [shape.seps[-1]]
+            shape.tokens = [token for token, _, _ in merged]
+            shape.template.text = _render(shape.tokens, shape.seps)
+            self._file(shape)
+            return shape
+        return None
+
+    def _file(self, shape: _Shape) -> None:
+        self._buckets.setdefault(_bucket_key(shape.tokens, shape.seps), []).append(shape)
+        if len(shape.tokens) >= 3:
+            self._by_prefix.setdefault(tuple(shape.tokens[:_PREFIX_TOKENS]), []).append(shape)
+
+    def _unfile(self, shape: _Shape) -> None:
+        self._buckets[_bucket_key(shape.tokens, shape.seps)].remove(shape)
+        if len(shape.tokens) >= 3:
+            self._by_prefix[tuple(shape.tokens[:_PREFIX_TOKENS])].remove(shape)
 
 
 def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
@@ -141,6 +177,55 @@ def _widen(shape: _Shape, tokens: list[str]) -> None:
             changed = True
     if changed:
         shape.template.text = _render(shape.tokens, shape.seps)
+
+
+def _align(template: list[str], tokens: list[str]) -> list[tuple[str, int, int]] | None:
+    """Template tokens widened to also cover `tokens`, or None when they are different events.
+
+    Constants must be equal; a wildcard on either side may stand for up to `_MAX_RUN` tokens of
+    the other side when those include a wildcard too (one variable split differently, such as a
+    host name with or without digits before an address). Each result entry is (token, first,
+    last): the range of template tokens it replaces, so the template's separators can follow.
+    Enough constants must still agree, as for same-length matches.
+    """
+    n, m = len(template), len(tokens)
+    failed: set[tuple[int, int]] = set()
+
+    def walk(i: int, j: int) -> list[tuple[str, int, int]] | None:
+        if i == n or j == m:
+            return [] if i == n and j == m else None
+        if (i, j) in failed:
+            return None
+        a, b = template[i], tokens[j]
+        options: list[tuple[str, int, int]] = []  # (token, template tokens used, tokens used)
+        if a == b or a == WILDCARD or b == WILDCARD:
+            options.append((a if a == b else WILDCARD, 1, 1))
+        if a == WILDCARD:
+            options += [(WILDCARD, 1, k) for k in range(2, min(_MAX_RUN, m - j) + 1) if _absorbable(tokens[j:j + k])]
+        if b == WILDCARD:
+            options += [(WILDCARD, k, 1) for k in range(2, min(_MAX_RUN, n - i) + 1) if _absorbable(template[i:i + k])]
+        for token, used_a, used_b in options:
+            rest = walk(i + used_a, j + used_b)
+            if rest is not None:
+                return [(token, i, i + used_a - 1), *rest]
+        failed.add((i, j))
+        return None
+
+    merged = walk(0, 0)
+    if merged is None:
+        return None
+    same = sum(1 for token, first, last in merged if token != WILDCARD)
+    return merged if same >= _MIN_SIMILARITY * len(merged) else None
+
+
+def _absorbable(run: list[str]) -> bool:
+    """A run one wildcard may stand for: variables plus names such as "ns.example.com" or "eth-a".
+
+    Plain words and punctuation ("field", "****") are left out: they name events, not values.
+    """
+    if WILDCARD not in run:
+        return False
+    return all(t == WILDCARD or (_NAME_PUNCTUATION.search(t) is not None and any(c.isalpha() for c in t)) for t in run)
 
 
 def _render(tokens: list[str], seps: list[str]) -> str:

@@ -20,8 +20,9 @@ _WORD = rf"[^{_DELIMS}]"
 _DATE_WORDS = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _EMPTY = r"(?:\(\)|\[\]|\"\"|'')"
 # A variable starts a token (after a space or "key="), and is: a token with a digit (the
-# possessive run keeps the scan linear), a weekday or month name, or an empty bracket pair.
-_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S))"
+# possessive run keeps the scan linear), a weekday or month name, an empty bracket pair, an
+# absolute path or a URL.
+_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)|/\w\S*|\w+://\S*)"
 _VARIABLE_RUN = re.compile(rf"{_VARIABLE}(?:\s+{_VARIABLE})*")
 _SPLIT = re.compile(rf"([^{_DELIMS}]+)")
 
