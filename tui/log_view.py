@@ -1,0 +1,656 @@
+"""The log view: a line-API scroll view over the log core's line index.
+
+Only the rows on screen are read, decoded, coloured and rendered, so a multi-GB file shows its
+first screen as soon as the index has its first lines, and scrolling costs the same anywhere in
+the file (the design of Toolong's `LogLines`). Filtering keeps an array of matching line indexes,
+filled by a worker, and the view maps its rows through it. Following polls the index on a
+worker thread and posts `Appended` so the app can feed new lines to the live watch and patterns.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from array import array
+from collections.abc import Callable
+from datetime import datetime, time as dtime
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from logcore.reader import LogFile
+from tui.levels import LevelReader
+from tui.literal import literal
+
+LinePredicate = Callable[[int, str], bool]
+
+MAX_LINE_CHARS = 4000  # a 1 MB line is shown truncated; the model sees the core's own truncation
+SCAN_CHUNK = 20_000  # lines per filter/search step: big enough to be fast, small enough to stay responsive
+LEVEL_SAMPLE = 200
+
+
+class LogView(ScrollView, can_focus=True):
+    """One file's lines with a gutter, level colours, a cursor, search highlights and a filter."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup,b", "page(-1)", "Page up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First line", show=False),
+        Binding("end,G", "last", "Last line", show=False),
+        Binding("left", "pan(-8)", "Left", show=False),
+        Binding("right", "pan(8)", "Right", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "logview--gutter",
+        "logview--cursor",
+        "logview--mark",
+        "logview--match",
+        "logview--trace",
+        "logview--debug",
+        "logview--notice",
+        "logview--warn",
+        "logview--error",
+        "logview--fatal",
+    }
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+    follow: reactive[bool] = reactive(False, init=False)
+    wrap: reactive[bool] = reactive(False, init=False)
+
+    class Changed(Message):
+        """Rows, scroll position, cursor, filter or mark changed: the analysis scope may differ."""
+
+        def __init__(self, view: LogView) -> None:
+            super().__init__()
+            self.view = view
+
+    class Appended(Message):
+        """New lines [start, stop) arrived while watching (reset: the file was truncated)."""
+
+        def __init__(self, view: LogView, start: int, stop: int, reset: bool = False) -> None:
+            super().__init__()
+            self.view = view
+            self.start = start
+            self.stop = stop
+            self.reset = reset
+
+    class _Polled(Message):
+        def __init__(self, start: int, count: int) -> None:
+            super().__init__()
+            self.start = start
+            self.count = count
+
+    class _FilterChunk(Message):
+        def __init__(self, generation: int, matches: list[int], scanned: int, done: bool) -> None:
+            super().__init__()
+            self.generation = generation
+            self.matches = matches
+            self.scanned = scanned
+            self.done = done
+
+    class _Found(Message):
+        def __init__(self, row: int | None, query: str) -> None:
+            super().__init__()
+            self.row = row
+            self.query = query
+
+    def __init__(self, log: LogFile, *, follow: bool = False, poll_interval: float = 0.05,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.logfile = log
+        self.poll_interval = poll_interval
+        self._initial_follow = follow
+        self._rows_seen = 0
+        self._levels: LevelReader | None = None
+        self._level_sample = 0
+        self._line_cache: LRUCache[int, tuple[str, str | None]] = LRUCache(4096)
+        self._strip_cache: LRUCache[tuple[int, str, int], Strip] = LRUCache(2048)
+        self._max_width = 0
+        self._filter: array | None = None
+        self._filter_predicate: LinePredicate | None = None
+        self._filter_generation = 0
+        self._filter_scanned = 0
+        self._filter_done = True
+        self._filter_anchor: int | None = None
+        self.filter_label = ""
+        self.search_query = ""
+        self._search_re: re.Pattern[str] | None = None
+        self.mark_start: int | None = None
+        self.mark_end: int | None = None
+        self.watching = False
+        self._wrap_cache: tuple[tuple, list[tuple[int, Strip]]] | None = None
+
+    # ------------------------------------------------------------------ rows and lines
+    @property
+    def row_count(self) -> int:
+        if self._filter is not None:
+            return len(self._filter)
+        return self.logfile.line_count
+
+    @property
+    def filtering(self) -> bool:
+        return self._filter is not None
+
+    @property
+    def filter_progress(self) -> str:
+        if self._filter is None or self._filter_done:
+            return ""
+        total = max(1, self.logfile.line_count)
+        return f"{min(100, 100 * self._filter_scanned // total)}%"
+
+    def line_index(self, row: int) -> int:
+        """The 0-based file line shown on view row `row`."""
+        return self._filter[row] if self._filter is not None else row
+
+    def row_of_line(self, index: int) -> int:
+        """The view row showing file line `index`, or the nearest row after it."""
+        if self._filter is None:
+            return min(index, max(0, self.row_count - 1))
+        from bisect import bisect_left
+
+        return min(bisect_left(self._filter, index), max(0, len(self._filter) - 1))
+
+    def filtered_lines(self) -> list[int] | None:
+        return None if self._filter is None else list(self._filter)
+
+    @property
+    def cursor_line(self) -> int:
+        return self.line_index(self.cursor) if self.row_count else 0
+
+    def visible_rows(self) -> range:
+        top = int(self.scroll_y)
+        if self.wrap:
+            rows = {row for row, _ in self._wrap_layout()}
+            return range(top, max(rows) + 1) if rows else range(top, top)
+        return range(top, min(self.row_count, top + self.scrollable_content_region.height))
+
+    def text_of(self, index: int) -> tuple[str, str | None]:
+        """Displayable text (controls escaped) and level of file line `index`."""
+        cached = self._line_cache.get(index)
+        if cached is not None:
+            return cached
+        raw = self.logfile.line(index, max_chars=MAX_LINE_CHARS)
+        result = (literal(raw), self._level_reader().level(raw, index))
+        self._line_cache[index] = result
+        return result
+
+    def _level_reader(self) -> LevelReader:
+        count = self.logfile.line_count
+        if self._levels is None or (self._level_sample < LEVEL_SAMPLE and count > self._level_sample):
+            sample = self.logfile.lines(0, min(LEVEL_SAMPLE, count)) if count else []
+            self._levels = LevelReader(sample)
+            self._level_sample = len(sample)
+            self._line_cache.clear()
+            self._strip_cache.clear()
+        return self._levels
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        self._sync_rows()
+        if not self.logfile.indexing_done:
+            self._index_timer = self.set_interval(0.2, self._on_index_tick)
+        if self._initial_follow:
+            self.follow = True
+
+    def _on_index_tick(self) -> None:
+        self._sync_rows()
+        if self.logfile.indexing_done:
+            self._index_timer.stop()
+            self._sync_rows()
+
+    def _sync_rows(self) -> None:
+        """Take in rows that the index (or the filter) found since the last look."""
+        rows = self.row_count
+        if rows == self._rows_seen and self.virtual_size.height:
+            return
+        self._rows_seen = rows
+        self._update_virtual_size()
+        if self.follow:
+            self._stick_to_end()
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def _update_virtual_size(self) -> None:
+        height = self.row_count
+        if self.wrap:
+            self.virtual_size = Size(self.size.width, height + max(0, self.size.height - 1))
+        else:
+            self.virtual_size = Size(self._gutter_width() + self._max_width, height)
+
+    def _gutter_width(self) -> int:
+        return len(str(max(1, self.logfile.line_count))) + 1
+
+    # ------------------------------------------------------------------ following
+    def watch_follow(self, follow: bool) -> None:
+        if follow and not self.watching:
+            self.watching = True
+            self._poll_file()
+        if follow:
+            self._stick_to_end()
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def start_watching(self) -> None:
+        if not self.watching:
+            self.watching = True
+            self._poll_file()
+
+    @work(thread=True, exclusive=True, group="follow")
+    def _poll_file(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self.logfile.wait_indexed(timeout=0.2):
+            pass
+        last = self.logfile.line_count
+        while not worker.is_cancelled:
+            count = self.logfile.refresh()
+            if count != last:
+                self.post_message(self._Polled(last, count))
+                last = count
+            time.sleep(self.poll_interval)
+
+    def on_log_view__polled(self, message: _Polled) -> None:
+        message.stop()
+        start, count = message.start, message.count
+        reset = count < start
+        if reset:
+            self._line_cache.clear()
+            self._strip_cache.clear()
+            start = 0
+            self.clear_mark()
+            if self._filter_predicate is not None:
+                self.set_filter(self._filter_predicate, self.filter_label)
+        elif self._filter is not None and self._filter_predicate is not None and self._filter_done:
+            lines = self.logfile.lines(start, count)
+            self._filter.extend(
+                start + i for i, line in enumerate(lines) if self._filter_predicate(start + i, line)
+            )
+        self._sync_rows()
+        self.post_message(self.Appended(self, start, count, reset=reset))
+
+    def _stick_to_end(self) -> None:
+        rows = self.row_count
+        if not rows:
+            return
+        self.cursor = rows - 1
+        self.scroll_to(y=self._last_page_top(), animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ rendering
+    def _level_style(self, level: str | None) -> Style:
+        if level in (None, "INFO"):
+            return Style.null()
+        return self.get_component_rich_style(f"logview--{level.lower()}", partial=True)
+
+    def _line_strip(self, index: int) -> Strip:
+        """The text of one file line, unwrapped and uncropped, level-coloured, matches marked."""
+        key = (index, self.search_query, self._max_width)
+        strip = self._strip_cache.get(key)
+        if strip is not None:
+            return strip
+        text = self._line_text(index)
+        strip = Strip(list(text.render(self.app.console)), text.cell_len)
+        if text.cell_len > self._max_width:
+            self._max_width = min(text.cell_len, MAX_LINE_CHARS)
+            self.call_later(self._update_virtual_size)
+        self._strip_cache[key] = strip
+        return strip
+
+    def _line_text(self, index: int) -> Text:
+        content, level = self.text_of(index)
+        text = Text(content, style=self._level_style(level), no_wrap=True, end="")
+        if self._search_re is not None:
+            text.highlight_regex(self._search_re, self.get_component_rich_style("logview--match"))
+        return text
+
+    def _gutter(self, row: int, first: bool = True) -> Strip:
+        width = self._gutter_width()
+        index = self.line_index(row)
+        marker = " "
+        if row == self.cursor and self.has_focus_within_app():
+            marker = "▶"
+        elif row == self.cursor:
+            marker = ">"
+        elif self._is_marked(index):
+            marker = "┃"
+        number = f"{index + 1:>{width - 1}}" if first else " " * (width - 1)
+        style = self.get_component_rich_style("logview--gutter")
+        return Strip([Segment(number, style), Segment(marker, style)], width)
+
+    def has_focus_within_app(self) -> bool:
+        return self.has_focus
+
+    def _is_marked(self, index: int) -> bool:
+        if self.mark_start is None:
+            return False
+        end = self.mark_start if self.mark_end is None else self.mark_end
+        return self.mark_start <= index <= end
+
+    def _row_style(self, row: int) -> Style | None:
+        if row == self.cursor:
+            return self.get_component_rich_style("logview--cursor")
+        if self._is_marked(self.line_index(row)):
+            return self.get_component_rich_style("logview--mark")
+        return None
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self.wrap:
+            layout = self._wrap_layout()
+            if y < len(layout):
+                return layout[y][1]
+            return Strip.blank(width, self.rich_style)
+        row = int(self.scroll_y) + y
+        if row >= self.row_count:
+            return Strip.blank(width, self.rich_style)
+        gutter = self._gutter(row)
+        text_width = max(0, width - gutter.cell_length)
+        scroll_x = int(self.scroll_x)
+        body = self._line_strip(self.line_index(row)).crop_extend(scroll_x, scroll_x + text_width, None)
+        style = self._row_style(row)
+        if style is not None:
+            body = body.apply_style(style)
+        return Strip.join([gutter, body]).apply_style(self.rich_style)
+
+    def _wrapped_rows(self, row: int, width: int) -> list[Strip]:
+        text = self._line_text(self.line_index(row))
+        lines = text.wrap(self.app.console, max(1, width), no_wrap=False) if text.cell_len else [text]
+        return [Strip(list(line.render(self.app.console)), line.cell_len) for line in lines] or [Strip([])]
+
+    def _wrap_layout(self) -> list[tuple[int, Strip]]:
+        """The screen rows of wrap mode: lines from the top row, each as many rows as it needs."""
+        width, height = self.size.width, self.size.height
+        top = int(self.scroll_y)
+        key = (top, width, height, self.cursor, self.row_count, self.search_query,
+               self.mark_start, self.mark_end, self._filter_generation, self.has_focus)
+        if self._wrap_cache is not None and self._wrap_cache[0] == key:
+            return self._wrap_cache[1]
+        layout: list[tuple[int, Strip]] = []
+        row = top
+        gutter_width = self._gutter_width()
+        while len(layout) < height and row < self.row_count:
+            style = self._row_style(row)
+            for part, body in enumerate(self._wrapped_rows(row, width - gutter_width)):
+                body = body.extend_cell_length(width - gutter_width)
+                if style is not None:
+                    body = body.apply_style(style)
+                strip = Strip.join([self._gutter(row, first=part == 0), body]).apply_style(self.rich_style)
+                layout.append((row, strip))
+            row += 1
+        layout = layout[:height]
+        self._wrap_cache = (key, layout)
+        return layout
+
+    def _row_height(self, row: int) -> int:
+        return len(self._wrapped_rows(row, self.size.width - self._gutter_width())) if self.wrap else 1
+
+    def _last_page_top(self) -> int:
+        rows, height = self.row_count, max(1, self.size.height)
+        if not self.wrap:
+            return max(0, rows - height)
+        used, top = 0, rows
+        while top > 0:
+            used += self._row_height(top - 1)
+            if used > height:
+                break
+            top -= 1
+        return min(top, max(0, rows - 1))
+
+    # ------------------------------------------------------------------ cursor and scrolling
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def validate_cursor(self, cursor: int) -> int:
+        return max(0, min(cursor, self.row_count - 1)) if self.row_count else 0
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(self.Changed(self))
+
+    def watch_wrap(self) -> None:
+        self._wrap_cache = None
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._wrap_cache = None
+        self._update_virtual_size()
+        if self.follow:
+            self._stick_to_end()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        top, height = int(self.scroll_y), max(1, self.size.height)
+        cursor = self.cursor
+        if cursor < top:
+            self.scroll_to(y=cursor, animate=False, immediate=True)
+        elif not self.wrap and cursor >= top + height:
+            self.scroll_to(y=cursor - height + 1, animate=False, immediate=True)
+        elif self.wrap:
+            shown = {row for row, _ in self._wrap_layout()}
+            if cursor not in shown or cursor == max(shown, default=cursor) and self._cut_at_bottom():
+                new_top, used = cursor, self._row_height(cursor)
+                while new_top > 0 and used + self._row_height(new_top - 1) <= height:
+                    new_top -= 1
+                    used += self._row_height(new_top)
+                self.scroll_to(y=new_top, animate=False, immediate=True)
+
+    def _cut_at_bottom(self) -> bool:
+        layout = self._wrap_layout()
+        if not layout:
+            return False
+        last = layout[-1][0]
+        return sum(1 for row, _ in layout if row == last) < self._row_height(last)
+
+    def action_cursor(self, delta: int) -> None:
+        if delta < 0:
+            self.follow = False
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        if direction < 0:
+            self.follow = False
+        self.cursor += direction * max(1, self.size.height - 1)
+
+    def action_first(self) -> None:
+        self.follow = False
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, self.row_count - 1)
+        self.scroll_to(y=self._last_page_top(), animate=False, immediate=True)
+
+    def action_pan(self, delta: int) -> None:
+        if not self.wrap:
+            self.scroll_to(x=max(0, self.scroll_x + delta), animate=False, immediate=True)
+
+    def go_to_line(self, number: int) -> None:
+        """Put the cursor on 1-based line `number` (or the nearest shown line after it)."""
+        self.follow = False
+        self.cursor = self.row_of_line(max(0, number - 1))
+        height = max(1, self.size.height)
+        self.scroll_to(y=max(0, self.cursor - height // 3), animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ marks
+    def toggle_mark(self) -> str:
+        """First press starts a range at the cursor, second ends it, third clears it."""
+        line = self.cursor_line
+        if self.mark_start is None:
+            self.mark_start = line
+            message = f"mark started at line {line + 1}"
+        elif self.mark_end is None:
+            self.mark_start, self.mark_end = sorted((self.mark_start, line))
+            message = f"marked lines {self.mark_start + 1}-{self.mark_end + 1}"
+        else:
+            self.clear_mark()
+            message = "mark cleared"
+        self._strip_cache.clear()
+        self.refresh()
+        self.post_message(self.Changed(self))
+        return message
+
+    def clear_mark(self) -> None:
+        self.mark_start = self.mark_end = None
+        self.refresh()
+
+    @property
+    def marked_range(self) -> tuple[int, int] | None:
+        if self.mark_start is None:
+            return None
+        return (self.mark_start, self.mark_start if self.mark_end is None else self.mark_end)
+
+    # ------------------------------------------------------------------ filter
+    def set_filter(self, predicate: LinePredicate | None, label: str = "") -> None:
+        """Show only lines for which `predicate(index, raw_line)` holds (None shows all)."""
+        anchor = self.cursor_line if self.row_count else 0
+        self._filter_generation += 1
+        self._wrap_cache = None
+        self._filter_predicate = predicate
+        self.filter_label = label if predicate is not None else ""
+        if predicate is None:
+            self._filter = None
+            self._filter_done = True
+            self._sync_rows()
+            self.cursor = self.row_of_line(anchor)
+            self._scroll_cursor_into_view()
+            self.refresh()
+            return
+        self._filter = array("q")
+        self._filter_done = False
+        self._filter_scanned = 0
+        self._filter_anchor = anchor
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._sync_rows()
+        self._scan_filter(predicate, self._filter_generation)
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _scan_filter(self, predicate: LinePredicate, generation: int) -> None:
+        worker = get_current_worker()
+        start = 0
+        while not worker.is_cancelled:
+            count = self.logfile.line_count
+            indexed = self.logfile.indexing_done
+            stop = min(count, start + SCAN_CHUNK)
+            lines = self.logfile.lines(start, stop) if stop > start else []
+            matches = [start + i for i, line in enumerate(lines) if predicate(start + i, line)]
+            done = indexed and stop >= count
+            self.post_message(self._FilterChunk(generation, matches, stop, done))
+            if done:
+                return
+            if stop == start:
+                time.sleep(0.1)
+            start = stop
+
+    def on_log_view__filter_chunk(self, message: _FilterChunk) -> None:
+        message.stop()
+        if message.generation != self._filter_generation or self._filter is None:
+            return
+        self._filter.extend(message.matches)
+        self._filter_scanned = message.scanned
+        self._filter_done = message.done
+        if self._filter_anchor is not None and self._filter and self._filter[-1] >= self._filter_anchor:
+            self.cursor = self.row_of_line(self._filter_anchor)
+            self._filter_anchor = None
+        if message.done and self.follow:
+            self._stick_to_end()
+        self._sync_rows()
+        self.post_message(self.Changed(self))
+
+    # ------------------------------------------------------------------ search
+    def set_search(self, query: str) -> None:
+        self.search_query = query
+        self._search_re = re.compile(re.escape(query), re.IGNORECASE) if query else None
+        self._wrap_cache = None
+        self.refresh()
+
+    def find(self, forward: bool = True) -> None:
+        """Move the cursor to the next (or previous) row containing the search text."""
+        if self.search_query and self.row_count:
+            self._find(self.search_query, self.cursor, forward)
+
+    @work(thread=True, exclusive=True, group="find")
+    def _find(self, query: str, origin: int, forward: bool) -> None:
+        worker = get_current_worker()
+        needle = query.casefold()
+        rows = self.row_count
+        order = (
+            [(origin + 1, rows), (0, origin + 1)] if forward else [(origin - 1, -1), (rows - 1, origin - 1)]
+        )
+        for begin, end in order:
+            step = 1 if forward else -1
+            position = begin
+            while position != end and not worker.is_cancelled:
+                stop = position + step * SCAN_CHUNK
+                stop = min(stop, end) if forward else max(stop, end)
+                span = range(position, stop, step)
+                for row in span:
+                    if needle in self.logfile.line(self.line_index(row), max_chars=MAX_LINE_CHARS).casefold():
+                        self.post_message(self._Found(row, query))
+                        return
+                position = stop
+        self.post_message(self._Found(None, query))
+
+    def on_log_view__found(self, message: _Found) -> None:
+        message.stop()
+        if message.row is None:
+            self.notify(f"'{message.query}' not found", severity="warning", markup=False)
+            return
+        self.follow = False
+        self.cursor = message.row
+
+    # ------------------------------------------------------------------ time
+    def find_time(self, target: datetime | dtime) -> int | None:
+        """First shown row at or after `target`, by binary search over the rows' timestamps."""
+        reader = self._level_reader()
+        lo, hi = 0, self.row_count
+
+        def stamp(row: int) -> datetime | None:
+            for probe in range(row, min(row + 50, self.row_count)):
+                index = self.line_index(probe)
+                try:
+                    value = reader.format.parse(self.logfile.line(index), index).timestamp
+                except Exception:
+                    value = None
+                if value is not None:
+                    return value
+            return None
+
+        def before(value: datetime) -> bool:
+            if isinstance(target, datetime):
+                if target.tzinfo is None and value.tzinfo is not None:
+                    value = value.replace(tzinfo=None)
+                return value < target
+            return value.time() < target
+
+        if stamp(0) is None:
+            return None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            value = stamp(mid)
+            if value is None or before(value):
+                lo = mid + 1
+            else:
+                hi = mid
+        return min(lo, self.row_count - 1)

@@ -1,0 +1,84 @@
+"""The live watch's structured risk check.
+
+New lines are judged by the model under a JSON schema (grammar-constrained on llama.cpp,
+`response_format` on OpenAI-compatible servers); the reply is validated before anything is
+shown, because a small model can still produce a well-formed but meaningless object (say, line
+numbers that are not in the batch) and an alert must never come from an unchecked reply.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import jsonschema
+
+RISK_SCHEMA: dict = {
+    "type": "object",
+    "properties": {
+        "risk_score": {"type": "integer", "minimum": 0, "maximum": 100},
+        "should_alert_user": {"type": "boolean"},
+        "messages": {
+            "type": "object",
+            "properties": {
+                "critical": {"type": "array", "items": {"type": "integer"}, "maxItems": 20},
+                "warning": {"type": "array", "items": {"type": "integer"}, "maxItems": 20},
+            },
+            "required": ["critical", "warning"],
+            "additionalProperties": False,
+        },
+        "summary": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 5},
+    },
+    "required": ["risk_score", "should_alert_user", "messages", "summary"],
+    "additionalProperties": False,
+}
+
+WATCH_QUESTION = (
+    "Assess the operational risk in these new log lines. Reply with JSON only: risk_score from "
+    "0 (routine) to 100 (outage), should_alert_user true only for problems a person must act on "
+    "now, messages.critical and messages.warning as lists of the line numbers shown, and summary "
+    "as at most three short strings."
+)
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    risk_score: int
+    should_alert_user: bool
+    critical: tuple[int, ...]
+    warning: tuple[int, ...]
+    summary: tuple[str, ...]
+    first_line: int  # 1-based range the report covers
+    last_line: int
+
+    @property
+    def headline(self) -> str:
+        head = self.summary[0] if self.summary else "no summary given"
+        return f"risk {self.risk_score}/100, lines {self.first_line:,}-{self.last_line:,}: {head}"
+
+
+class RiskReplyError(ValueError):
+    """The model's reply was not valid JSON for the risk schema."""
+
+
+def parse_risk(reply: str, first_line: int, last_line: int) -> RiskReport:
+    """Validate a reply; line numbers outside the assessed batch are dropped, not trusted."""
+    try:
+        data = json.loads(reply)
+        jsonschema.validate(data, RISK_SCHEMA)
+    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise RiskReplyError(f"the model's risk reply was not valid: {first}") from None
+
+    def in_batch(numbers: list[int]) -> tuple[int, ...]:
+        return tuple(n for n in numbers if first_line <= n <= last_line)
+
+    return RiskReport(
+        risk_score=data["risk_score"],
+        should_alert_user=data["should_alert_user"],
+        critical=in_batch(data["messages"]["critical"]),
+        warning=in_batch(data["messages"]["warning"]),
+        summary=tuple(s.strip() for s in data["summary"] if s.strip()),
+        first_line=first_line,
+        last_line=last_line,
+    )
