@@ -1,10 +1,12 @@
 """Cheap variable masking and tokenization of log messages for template mining.
 
-Masking runs as one compiled-regex pass over the whole message (no per-token Python code), so
-the miner's common case is a single `re.sub` plus a dict lookup. The rules are generic to logs,
-never to one system: anything carrying a digit (numbers, ids, IPs, hex, versions, times,
-block ids) and the names of weekdays and months (timestamps spelled out) are variables, and
-a run of variables separated only by spaces or commas becomes one, so lists of any length fold.
+Masking is one compiled-regex pass over the whole message (no per-token Python code), because
+it runs for every message shape the miner has not seen. The rules are generic to logs, never to
+one system. A variable is a whitespace-delimited token (or the value after "key=") that carries
+a digit (numbers, ids, IPs, hex, versions, times, block ids), a weekday, month or time-zone
+name (timestamps spelled out), an empty "()" / "[]" / quotes (a value left empty), an absolute
+path or a URL. A run of variables separated only by whitespace becomes one wildcard, so lists
+and timestamps of any length fold into the same template.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import re
 
 WILDCARD = "<*>"
 
-# Characters that end a token. Kept small on purpose: splitting "user=root" lets the value vary
-# on its own, while dots and slashes stay inside tokens so a path or host name is one token.
+# Characters that end a token when templates are compared: splitting "user=root" lets the value
+# vary on its own, while dots and slashes stay inside tokens so a host name is one token.
 _DELIMS = r"\s,;=()\[\]{}\"'|:"
 _WORD = rf"[^{_DELIMS}]"
-_DATE_WORDS = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DATE_WORDS = (
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+    r"|UTC|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|CET|CEST)"
+)
 _EMPTY = r"(?:\(\)|\[\]|\"\"|'')"
-# A variable starts a token (after a space or "key="), and is: a token with a digit (the
-# possessive run keeps the scan linear), a weekday or month name, an empty bracket pair, an
-# absolute path or a URL.
-_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)|/\w\S*|\w+://\S*)"
+# A variable starts after a space or "=": a token with a digit (the possessive run keeps the scan
+# linear), a date word, an empty pair, an absolute path (maybe in brackets or quotes) or a URL.
+_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)|[(\[<\"']?/\w\S*|\w+://\S*)"
 _VARIABLE_RUN = re.compile(rf"{_VARIABLE}(?:\s+{_VARIABLE})*")
 _SPLIT = re.compile(rf"([^{_DELIMS}]+)")
 
