@@ -12,6 +12,7 @@ grows and a live view can count them; later lines may only widen a template's te
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from logcore.tokens import WILDCARD, mask, split
@@ -31,10 +32,13 @@ _MAX_ALIGN_TOKENS = 64
 
 _fold_digits = re.compile(r"\d+").sub
 _NAME_PUNCTUATION = re.compile(r"\w[.\-_]\w")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
 class Template:
+    """One event's message shape and where it occurs; updated in place as lines are added."""
+
     id: int
     text: str  # "<*>" marks variables
     count: int
@@ -84,9 +88,11 @@ class TemplateMiner:
         return template_id
 
     def templates(self) -> list[Template]:
+        """Every template so far, in id order (ids are 0, 1, 2, ... in order of first appearance)."""
         return list(self._templates)
 
     def template(self, template_id: int) -> Template:
+        """The live template behind an id `add` returned (IndexError for an id it never returned)."""
         return self._templates[template_id]
 
     def _assign(self, message: str) -> int:
@@ -118,9 +124,7 @@ class TemplateMiner:
         if not 3 <= len(tokens) <= _MAX_ALIGN_TOKENS:
             return None
         for shape in self._by_prefix.get(tuple(tokens[:_PREFIX_TOKENS]), ()):
-            if shape.tokens is tokens or abs(len(shape.tokens) - len(tokens)) > _MAX_RUN - 1:
-                continue
-            if len(shape.tokens) == len(tokens) or len(shape.tokens) > _MAX_ALIGN_TOKENS:
+            if not 0 < abs(len(shape.tokens) - len(tokens)) < _MAX_RUN:
                 continue
             merged = _align(shape.tokens, tokens)
             if merged is None:
@@ -154,7 +158,7 @@ def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
     return (len(tokens), tuple(s.strip() for s in seps), *prefix)
 
 
-def _most_similar(tokens: list[str], bucket: list[_Shape]) -> _Shape | None:
+def _most_similar(tokens: list[str], bucket: Sequence[_Shape]) -> _Shape | None:
     best: _Shape | None = None
     best_same = -1
     for shape in bucket:
@@ -201,9 +205,11 @@ def _align(template: list[str], tokens: list[str]) -> list[tuple[str, int, int]]
         if a == b or a == WILDCARD or b == WILDCARD:
             options.append((a if a == b else WILDCARD, 1, 1))
         if a == WILDCARD:
-            options += [(WILDCARD, 1, k) for k in range(2, min(_MAX_RUN, m - j) + 1) if _absorbable(tokens[j:j + k])]
+            runs = range(2, min(_MAX_RUN, m - j) + 1)
+            options += [(WILDCARD, 1, k) for k in runs if _absorbable(tokens[j:j + k])]
         if b == WILDCARD:
-            options += [(WILDCARD, k, 1) for k in range(2, min(_MAX_RUN, n - i) + 1) if _absorbable(template[i:i + k])]
+            runs = range(2, min(_MAX_RUN, n - i) + 1)
+            options += [(WILDCARD, k, 1) for k in runs if _absorbable(template[i:i + k])]
         for token, used_a, used_b in options:
             rest = walk(i + used_a, j + used_b)
             if rest is not None:
@@ -214,7 +220,7 @@ def _align(template: list[str], tokens: list[str]) -> list[tuple[str, int, int]]
     merged = walk(0, 0)
     if merged is None:
         return None
-    same = sum(1 for token, first, last in merged if token != WILDCARD)
+    same = sum(1 for token, _, _ in merged if token != WILDCARD)
     return merged if same >= _MIN_SIMILARITY * len(merged) else None
 
 
@@ -225,7 +231,7 @@ def _absorbable(run: list[str]) -> bool:
     """
     if WILDCARD not in run:
         return False
-    return all(t == WILDCARD or (_NAME_PUNCTUATION.search(t) is not None and any(c.isalpha() for c in t)) for t in run)
+    return all(t == WILDCARD or (_NAME_PUNCTUATION.search(t) and _LETTER.search(t)) for t in run)
 
 
 def _render(tokens: list[str], seps: list[str]) -> str:

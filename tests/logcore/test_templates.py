@@ -62,6 +62,28 @@ def test_different_events_get_different_templates() -> None:
     assert len(set(ids)) == len(ids)
 
 
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_variable_split_differently_stays_in_its_template(order: int) -> None:
+    # A host name without digits is one token more than an address; either may come first.
+    miner, ids = mine([
+        "reverse mapping checking getaddrinfo for mail.example.com [10.1.2.3] failed",
+        "reverse mapping checking getaddrinfo for 52-1-9-7.cust.example.net [10.1.2.4] failed",
+        "reverse mapping checking getaddrinfo for ns.example.org [10.1.2.5] failed",
+    ][::order])
+    assert len(set(ids)) == 1
+    assert miner.template(ids[0]).text == "reverse mapping checking getaddrinfo for <*> failed"
+
+
+def test_a_plain_word_next_to_a_number_still_names_a_different_event() -> None:
+    _, ids = mine([
+        "program interrupt: fp cr field .............0",
+        "program interrupt: fp cr update.............0",
+        "Fan speeds ( 3552 3534 3375 **** 3515 3479 )",
+        "Fan speeds ( 3552 3534 3375 3515 3479 )",
+    ])
+    assert len(set(ids)) == 4
+
+
 def test_ids_keep_their_meaning_as_the_log_grows() -> None:
     first = [
         "Invalid user alice from 10.0.0.1",
