@@ -1,0 +1,285 @@
+"""Following a live log across rotation: complete new lines, in order, each exactly once.
+
+What is guaranteed, per rotation style (see tests/logcore/test_follow_logrotate.py):
+
+- rename + create, delete + recreate: every line is delivered once, in order. The old file stays
+  open and is drained until it has been quiet for `grace` seconds, so lines a writer puts there
+  before it reopens the new file are not lost; then the new file is read from its start.
+- copytruncate: the file is noticed as truncated even when it has grown back past our offset
+  (the bytes just before our offset are re-checked on every poll). Lines written after our last
+  read but before the copy are recovered from the copy (`NAME.1`, `NAME-DATE`, ...) by matching
+  those same bytes. Lines the writer appends between logrotate's copy and its truncate exist in
+  neither file: logrotate loses them itself, and no reader can deliver them.
+- a file that does not exist yet is waited for and read from its start when it appears.
+
+Lines are yielded only once their newline has arrived (a half-written line is held back); a
+line still unterminated when its file is abandoned after rotation is delivered as is.
+watchdog events wake the blocking iterator at once; polling every `poll_interval` is the
+fallback (and the safety net where inotify is unavailable or misses events, e.g. NFS).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from logcore.decode import DEFAULT_MAX_CHARS, decode_line
+from logcore.sources import compression_of
+
+_READ = 1 << 20
+_MAX_READ_PER_POLL = 64 << 20  # keep poll() short on a huge backlog; the next call continues
+_CHECK = 256  # bytes before our offset re-read to notice truncation and to find the copy
+_MAX_PARTIAL = DEFAULT_MAX_CHARS * 4  # a longer unterminated line keeps only its head
+
+
+@dataclass
+class _Lines:
+    """Assembles complete lines from chunks; holds back the unterminated rest."""
+
+    head: bytearray = field(default_factory=bytearray)
+    length: int = 0  # full length of the held-back partial line (head may be capped)
+
+    def feed(self, data: bytes) -> list[str]:
+        parts = data.split(b"\n")
+        out = []
+        for part in parts[:-1]:
+            out.append(self._finish(part))
+        self._hold(parts[-1])
+        return out
+
+    def _hold(self, part: bytes) -> None:
+        room = _MAX_PARTIAL - len(self.head)
+        if room > 0:
+            self.head += part[:room]
+        self.length += len(part)
+
+    def _finish(self, part: bytes) -> str:
+        self._hold(part)
+        total = self.length if self.length > len(self.head) else None
+        text = decode_line(bytes(self.head), None, total).text
+        self.head.clear()
+        self.length = 0
+        return text
+
+    def flush(self) -> list[str]:
+        return [self._finish(b"")] if self.length else []
+
+    def drop(self) -> None:
+        self.head.clear()
+        self.length = 0
+
+
+@dataclass
+class _Open:
+    """One open generation of the followed file."""
+
+    fd: int
+    ident: tuple[int, int]  # (st_dev, st_ino)
+    pos: int = 0
+    recent: bytes = b""  # the bytes just before `pos`
+    lines: _Lines = field(default_factory=_Lines)
+    last_data: float = field(default_factory=time.monotonic)
+
+    def read_new(self) -> bytes:
+        chunks = []
+        total = 0
+        while total < _MAX_READ_PER_POLL:
+            chunk = os.pread(self.fd, _READ, self.pos)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            self.pos += len(chunk)
+        data = b"".join(chunks)
+        if data:
+            self.recent = (self.recent + data[-_CHECK:])[-_CHECK:]
+            self.last_data = time.monotonic()
+        return data
+
+    def intact(self, pos: int, recent: bytes) -> bool:
+        """Whether the bytes we read just before `pos` are still there (not truncated, not rewritten)."""
+        return not recent or os.pread(self.fd, len(recent), pos - len(recent)) == recent
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _open(path: Path) -> _Open | None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    return _Open(fd, (st.st_dev, st.st_ino))
+
+
+class Follower:
+    """New complete lines of `path` as they are written, across rotation and truncation."""
+
+    def __init__(self, path: str | Path, *, from_start: bool = False, poll_interval: float = 0.25,
+                 grace: float = 2.0) -> None:
+        self.path = Path(path)
+        self.poll_interval = poll_interval
+        self.grace = grace
+        self.notices: list[str] = []  # what happened to the file, for a status line
+        self._current = _open(self.path)
+        self._retired: list[_Open] = []
+        self._wake = threading.Event()
+        self._lock = threading.Lock()  # poll() from the iterator's thread vs close() from another
+        self._closed = False
+        self._observer = None
+        if self._current is not None and not from_start:
+            self._skip_to_end(self._current)
+
+    @staticmethod
+    def _skip_to_end(source: _Open) -> None:
+        """Start after the last complete line, so a line being written is delivered whole."""
+        size = os.fstat(source.fd).st_size
+        tail = os.pread(source.fd, min(size, 1 << 16), max(0, size - (1 << 16)))
+        cut = tail.rfind(b"\n")
+        source.pos = size - len(tail) + cut + 1 if cut >= 0 else max(0, size - len(tail))
+        source.recent = os.pread(source.fd, min(source.pos, _CHECK), source.pos - min(source.pos, _CHECK))
+
+    # -- polling ------------------------------------------------------------------------------
+
+    def poll(self) -> list[str]:
+        """New complete lines since the last call; never blocks on the writer."""
+        with self._lock:
+            return [] if self._closed else self._poll()
+
+    def _poll(self) -> list[str]:
+        out: list[str] = []
+        for old in list(self._retired):
+            out += old.lines.feed(old.read_new())
+            if time.monotonic() - old.last_data >= self.grace:
+                out += old.lines.flush()
+                old.close()
+                self._retired.remove(old)
+        if self._current is None:
+            self._current = _open(self.path)
+            if self._current is not None:
+                self.notices.append(f"{self.path} appeared")
+        current = self._current
+        if current is None:
+            return out
+        pos, recent = current.pos, current.recent
+        data = current.read_new()
+        if not current.intact(pos, recent):
+            # Truncated (copytruncate) before or while we read: what we just read may be the new
+            # content seen at an old offset, so drop it and take the unread lines from the copy.
+            current.pos, current.recent = pos, recent
+            out += self._recover_from_copy(current)
+            current.pos, current.recent = 0, b""
+            current.lines.drop()
+            data = current.read_new()
+        out += current.lines.feed(data)
+        replacement = self._replacement(current)
+        if replacement is not None:
+            self.notices.append(f"{self.path} was rotated; reading the new file")
+            self._retired.append(current)
+            self._current = replacement
+            out += replacement.lines.feed(replacement.read_new())
+        return out
+
+    def _replacement(self, current: _Open) -> _Open | None:
+        """The new file at our path after rename+create or delete+recreate, if there is one."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None  # moved or deleted and not recreated yet: keep draining what we have
+        if (st.st_dev, st.st_ino) == current.ident:
+            return None
+        return _open(self.path)
+
+    def _recover_from_copy(self, current: _Open) -> list[str]:
+        """After copytruncate: the lines we had not read yet, from the rotated copy."""
+        for candidate in self._rotated_siblings():
+            copy = _open(candidate)
+            if copy is None:
+                continue
+            try:
+                if current.recent and os.pread(copy.fd, len(current.recent),
+                                               current.pos - len(current.recent)) == current.recent:
+                    copy.pos, copy.recent, copy.lines = current.pos, current.recent, current.lines
+                    lines = copy.lines.feed(copy.read_new())
+                    self.notices.append(f"{self.path} was truncated; read its last lines from {candidate.name}")
+                    return lines
+            finally:
+                copy.close()
+        self.notices.append(f"{self.path} was truncated; following it from its start")
+        return []
+
+    def _rotated_siblings(self) -> list[Path]:
+        """Likely rotated copies (NAME.1, NAME-20240101, ...), newest first, uncompressed only."""
+        found = []
+        for sibling in self.path.parent.glob(self.path.name + "?*"):
+            try:
+                with sibling.open("rb") as f:
+                    if compression_of(f.read(8)) is None:
+                        found.append((sibling.stat().st_mtime, sibling))
+            except OSError:
+                continue
+        return [p for _, p in sorted(found, reverse=True)[:4]]
+
+    # -- blocking iteration -------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[list[str]]:
+        """Batches of new lines until close(); wakes on watchdog events, else every poll_interval."""
+        watching = self._start_watching()
+        timeout = self.poll_interval * 4 if watching else self.poll_interval
+        while not self._closed:
+            lines = self.poll()
+            if lines:
+                yield lines
+                continue
+            self._wake.wait(timeout)
+            self._wake.clear()
+
+    def _start_watching(self) -> bool:
+        if self._observer is not None:
+            return True
+        try:
+            from watchdog.events import FileSystemEvent, FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:
+            return False
+        wake = self._wake
+        name = self.path.name
+
+        class _Wake(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                paths = (event.src_path, getattr(event, "dest_path", ""))
+                if any(os.fsdecode(p).rpartition(os.sep)[2].startswith(name) for p in paths if p):
+                    wake.set()
+
+        observer = Observer()
+        try:
+            observer.schedule(_Wake(), str(self.path.parent), recursive=False)
+            observer.start()
+        except OSError:  # no such directory yet, or out of inotify watches: polling still works
+            return False
+        self._observer = observer
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._wake.set()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+        for source in self._retired + ([self._current] if self._current else []):
+            source.close()
+        self._retired.clear()
+        self._current = None
+
+    def __enter__(self) -> Follower:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
