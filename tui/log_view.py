@@ -626,7 +626,8 @@ class LogView(ScrollView, can_focus=True):
         reader = self._level_reader()
         lo, hi = 0, self.row_count
 
-        def stamp(row: int) -> datetime | None:
+        def stamped(row: int) -> tuple[int, datetime | None]:
+            """The first row at or after `row` that carries a timestamp, and that timestamp."""
             for probe in range(row, min(row + 50, self.row_count)):
                 index = self.line_index(probe)
                 try:
@@ -634,8 +635,8 @@ class LogView(ScrollView, can_focus=True):
                 except Exception:
                     value = None
                 if value is not None:
-                    return value
-            return None
+                    return probe, value
+            return row, None
 
         def before(value: datetime) -> bool:
             if isinstance(target, datetime):
@@ -644,13 +645,13 @@ class LogView(ScrollView, can_focus=True):
                 return value < target
             return value.time() < target
 
-        if stamp(0) is None:
+        if stamped(0)[1] is None:
             return None
         while lo < hi:
             mid = (lo + hi) // 2
-            value = stamp(mid)
+            value = stamped(mid)[1]
             if value is None or before(value):
                 lo = mid + 1
             else:
                 hi = mid
-        return min(lo, self.row_count - 1)
+        return min(stamped(lo)[0], self.row_count - 1)

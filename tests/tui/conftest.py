@@ -95,3 +95,9 @@ def settings() -> Settings:
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGCHAT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests run on asyncio through anyio's pytest plugin (no extra plugin needed)."""
+    return "asyncio"
