@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
 SYSTEMS = ("Apache", "BGL", "HDFS", "HPC", "Hadoop", "Linux", "OpenSSH", "Spark", "Thunderbird",
            "Zookeeper")
-REPEATS = 5  # each timing is the best of this many passes, so a busy neighbour skews it less
+REPEATS = 9  # each timing is the best of this many passes, so a busy neighbour skews it less
 
 # The masks of Drain3's examples/drain3.ini (logpai/Drain3), verbatim.
 DRAIN3_MASKS = (

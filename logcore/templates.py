@@ -28,6 +28,9 @@ _PREFIX_TOKENS = 2
 # Matching across token counts: how many tokens one wildcard may stand for, and the longest
 # messages tried (the alignment is quadratic).
 _MAX_RUN = 3
+# Distinct words a leading position may show in otherwise alike templates before it counts as
+# a variable.
+_MAX_SIBLINGS = 8
 _MAX_ALIGN_TOKENS = 64
 
 _fold_digits = re.compile(r"\d+").sub
@@ -65,6 +68,7 @@ class TemplateMiner:
         self._by_signature: dict[str, int] = {}  # masked message -> id
         self._buckets: dict[tuple, list[_Shape]] = {}  # same length, punctuation, first tokens
         self._by_prefix: dict[tuple, list[_Shape]] = {}  # same first tokens, any length
+        self._siblings: dict[tuple, int] = {}  # templates alike but for one leading word
         self._next_line = 0
 
     def add(self, message: str, line: int = -1, level: str | None = None) -> int:
@@ -113,11 +117,33 @@ class TemplateMiner:
         shape = self._match_other_length(tokens)
         if shape is not None:
             return shape.template.id
+        widened = self._widen_crowded_leading_words(tokens, seps)
+        if widened is not tokens:
+            tokens = widened
+            shape = _covering(tokens, self._buckets.get(_bucket_key(tokens, seps), ()))
+            if shape is not None:
+                return shape.template.id
         template = Template(len(self._templates), _render(tokens, seps), 0, -1, -1)
         shape = _Shape(template, tokens, seps)
         self._templates.append(template)
         self._file(shape)
+        for key in _sibling_keys(tokens, seps):
+            self._siblings[key] = self._siblings.get(key, 0) + 1
         return template.id
+
+    def _widen_crowded_leading_words(self, tokens: list[str], seps: list[str]) -> list[str]:
+        """Tokens with a leading word made a wildcard once it has named too many templates.
+
+        The leading tokens are compared only for equality, so a word that varies there ("alice
+        logged in", "bob logged in") would otherwise make one template per value forever. Past
+        `_MAX_SIBLINGS` values the position is taken for a variable; the templates made until
+        then keep their ids.
+        """
+        for key in _sibling_keys(tokens, seps):
+            if self._siblings.get(key, 0) >= _MAX_SIBLINGS:
+                position = key[0]
+                tokens = tokens[:position] + [WILDCARD] + tokens[position + 1:]
+        return tokens
 
     def _match_other_length(self, tokens: list[str]) -> _Shape | None:
         """A template of another length whose variables only split differently ("host <*>" vs "<*>")."""
@@ -156,6 +182,28 @@ def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
     """
     prefix = tokens[: min(_PREFIX_TOKENS, len(tokens) - 1)]
     return (len(tokens), tuple(s.strip() for s in seps), *prefix)
+
+
+def _sibling_keys(tokens: list[str], seps: list[str]) -> list[tuple]:
+    """For each of the first two positions: the message with that token left out.
+
+    Messages that still have a constant once the position is left out are eligible: a lone
+    word ("normal", "warning") or a word beside variables only names the event by itself.
+    """
+    keys = []
+    for position in range(min(2, len(tokens))):
+        rest = tokens[:position] + tokens[position + 1:]
+        if any(t != WILDCARD for t in rest):
+            keys.append((position, tuple(s.strip() for s in seps), *rest))
+    return keys
+
+
+def _covering(tokens: list[str], bucket: Sequence[_Shape]) -> _Shape | None:
+    """A template equal to `tokens` but where it has wildcards."""
+    for shape in bucket:
+        if all(a == b or a == WILDCARD for a, b in zip(shape.tokens, tokens)):
+            return shape
+    return None
 
 
 def _most_similar(tokens: list[str], bucket: Sequence[_Shape]) -> _Shape | None:

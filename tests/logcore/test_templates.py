@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import statistics
 import sys
 from pathlib import Path
@@ -82,6 +83,17 @@ def test_a_plain_word_next_to_a_number_still_names_a_different_event() -> None:
         "Fan speeds ( 3552 3534 3375 3515 3479 )",
     ])
     assert len(set(ids)) == 4
+
+
+def test_a_word_that_varies_up_front_does_not_make_a_template_per_value() -> None:
+    names = ["".join(letters) for letters in itertools.islice(itertools.product("abcdefgh", repeat=4), 200)]
+    miner, ids = mine([f"{name} logged in from 10.0.0.{i % 250}" for i, name in enumerate(names)])
+    assert len(set(names)) == 200
+    assert len(miner.templates()) <= 10
+    assert miner.template(ids[-1]).text == "<*> logged in from <*>"
+    # A leading word with few values still names separate events.
+    _, ids = mine(["Accepted password for root", "Failed password for root"] * 20)
+    assert len(set(ids)) == 2
 
 
 def test_ids_keep_their_meaning_as_the_log_grows() -> None:
