@@ -29,27 +29,19 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from logcore.formats import Record, detect_format, parse_records
-from logcore.line_signals import Wording, read_wording
+from logcore.formats import Record
+from logcore.line_signals import SEVERITY, Wording, badness
+from logcore.record_scan import CODE_LEVEL, LEVELS, Columns, scan
 from logcore.templates import TemplateMiner
 
 FLAG_SCORE = 0.5
-LEVELS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
-_SEVERITY = {"NOTICE": 0.1, "WARN": 0.4, "ERROR": 0.75, "FATAL": 0.85}
-_QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
-_LEVEL_CODE = {name: i + 1 for i, name in enumerate(LEVELS)}  # 0 = no level
-_CODE_LEVEL: dict[int, str | None] = {0: None, **{i + 1: name for i, name in enumerate(LEVELS)}}
+__all__ = ["LEVELS", "LineAnomaly", "TemplateSignal", "Silence", "Analysis", "analyze", "score_anomalies"]
 _RARE_AT = math.log(1000)  # a share of 1/1000 or less is fully rare
 _WARMUP_SHARE = 0.1
 _WARMUP_MIN = 20
-_FIELD_FACTOR = 0.3
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-_NO_TIME = math.nan
-_DETECT_SAMPLE = 200
 
 
 @dataclass
@@ -74,34 +66,16 @@ class TemplateSignal:
     top_score: float  # highest line score
     top_line: int  # 0-based line of the highest-scoring (else first) occurrence
     wording: Wording
+    text: str  # the template, "<*>" marking variables
+    first_line: int  # 0-based lines of its first and last occurrence
+    last_line: int
+    level_counts: dict[str, int]  # by level name, records without a level left out
 
 
 @dataclass
 class Silence:
     after_line: int  # 0-based line that ends the gap
     seconds: float
-
-
-@dataclass
-class Columns:
-    """Per-record facts, one entry per record, in file order."""
-
-    lines: array = field(default_factory=lambda: array("q"))  # 0-based first line of the record
-    templates: array = field(default_factory=lambda: array("i"))
-    levels: bytearray = field(default_factory=bytearray)  # _LEVEL_CODE, 0 = none
-    times: array = field(default_factory=lambda: array("d"))  # epoch seconds, NaN = none
-    examples: dict[int, str] = field(default_factory=dict)  # template id -> first message
-
-    def append(self, record: Record, template_id: int) -> None:
-        if template_id not in self.examples:
-            self.examples[template_id] = record.message
-        self.lines.append(record.line)
-        self.templates.append(template_id)
-        self.levels.append(_LEVEL_CODE.get(record.level or "", 0))
-        self.times.append(_seconds(record.timestamp))
-
-    def level(self, i: int) -> str | None:
-        return _CODE_LEVEL[self.levels[i]]
 
 
 @dataclass
@@ -127,7 +101,7 @@ class Analysis:
     @property
     def level_counts(self) -> dict[str, int]:
         counts = Counter(self.columns.levels)
-        return {_CODE_LEVEL[code] or "none": n for code, n in sorted(counts.items(), key=lambda kv: -kv[0])}
+        return {CODE_LEVEL[code] or "none": n for code, n in sorted(counts.items(), key=lambda kv: -kv[0])}
 
     @property
     def time_span(self) -> tuple[float, float] | None:
@@ -156,19 +130,15 @@ class Analysis:
 
 
 def analyze(lines: Sequence[str], first_line: int = 0) -> Analysis:
-    """Detect the format, parse, mine templates and score anomalies in one streaming pass."""
-    fmt = detect_format(list(lines[:_DETECT_SAMPLE]))
-    miner = TemplateMiner()
-    columns = Columns()
-    for record in parse_records(lines, fmt, start=first_line):
-        columns.append(record, miner.add(record.message, record.line, record.level))
-    scoring = score_columns(columns, miner, total_lines=len(lines))
+    """Format, records, templates and anomalies of `lines` (0-based `first_line` in the file)."""
+    result = scan(lines, first_line)
+    scoring = score_columns(result.columns, result.miner, total_lines=len(lines))
     return Analysis(
-        format_name=fmt.name,
+        format_name=result.format_name,
         first_line=first_line,
         line_count=len(lines),
-        columns=columns,
-        miner=miner,
+        columns=result.columns,
+        miner=result.miner,
         anomalies=scoring.anomalies,
         signals=scoring.signals,
         silences=scoring.silences,
@@ -180,101 +150,73 @@ def score_anomalies(records: Sequence[Record], assignments: Sequence[int],
     """The flagged records, in file order; `assignments[i]` is the template id of `records[i]`."""
     columns = Columns()
     for record, template_id in zip(records, assignments, strict=True):
-        columns.append(record, template_id)
+        columns.add(record.line, template_id, record.level, record.timestamp, record.message)
     total = sum(1 + r.continuation for r in records)
     return score_columns(columns, miner, total_lines=total).anomalies
 
 
 def score_columns(columns: Columns, miner: TemplateMiner, *, total_lines: int) -> Scoring:
+    """Score every record of `columns` and sum up each template."""
     n = len(columns.templates)
     if n == 0:
         return Scoring([], {}, [])
-    counts = Counter(columns.templates)
-    first_record = _first_occurrences(columns.templates)
-    warmup = max(_WARMUP_MIN, int(n * _WARMUP_SHARE))
-    wordings = {tid: read_wording(columns.examples[tid]) for tid in counts}
-    signals = {
-        tid: TemplateSignal(
-            template_id=tid,
-            count=count,
-            first_record=first_record[tid],
-            badness=_template_badness(wordings[tid]),
-            rarity=_rarity(count, n),
-            new=first_record[tid] >= warmup and n > warmup,
-            burst_lines=0,
-            flagged=0,
-            top_score=0.0,
-            top_line=columns.lines[first_record[tid]],
-            wording=wordings[tid],
-        )
-        for tid, count in counts.items()
-    }
+    signals = _template_signals(columns, miner)
     candidates = _candidates(columns, signals)
     silences, after_silence = _silences(columns)
     bursts = _bursts(columns, candidates)
     anomalies: list[LineAnomaly] = []
-    for i, badness in candidates:
-        tid = columns.templates[i]
-        signal = signals[tid]
+    for i, line_badness in candidates:
+        signal = signals[columns.templates[i]]
         in_burst = i in bursts
         signal.burst_lines += in_burst
         gap = after_silence.get(i)
         surprise = 0.4 + 0.6 * signal.rarity + 0.15 * signal.new + 0.1 * in_burst + 0.05 * (gap is not None)
-        score = round(min(1.0, badness * surprise), 3)
+        score = round(min(1.0, line_badness * surprise), 3)
         if score > signal.top_score:
             signal.top_score, signal.top_line = score, columns.lines[i]
         if score >= FLAG_SCORE:
             signal.flagged += 1
-            anomalies.append(LineAnomaly(
-                line=columns.lines[i],
-                score=score,
-                reasons=_reasons(columns, i, signal, n, in_burst, gap, first_line=columns.lines[signal.first_record]),
-            ))
+            anomalies.append(LineAnomaly(columns.lines[i], score, _reasons(columns, i, signal, n, in_burst, gap)))
     return Scoring(anomalies, signals, silences)
 
 
-def _seconds(timestamp: datetime | None) -> float:
-    if timestamp is None:
-        return _NO_TIME
-    if timestamp.tzinfo is None:
-        return (timestamp - _NAIVE_EPOCH).total_seconds()
-    return timestamp.astimezone(timezone.utc).timestamp()
-
-
-def _first_occurrences(templates: Iterable[int]) -> dict[int, int]:
-    first: dict[int, int] = {}
-    for i, tid in enumerate(templates):
-        if tid not in first:
-            first[tid] = i
-    return first
+def _template_signals(columns: Columns, miner: TemplateMiner) -> dict[int, TemplateSignal]:
+    templates = columns.templates
+    n = len(templates)
+    counts = Counter(templates)
+    last = {tid: i for i, tid in enumerate(templates)}
+    first = {tid: i for i, tid in zip(range(n - 1, -1, -1), reversed(templates))}
+    levels = Counter(zip(templates, columns.levels))
+    warmup = max(_WARMUP_MIN, int(n * _WARMUP_SHARE))
+    signals: dict[int, TemplateSignal] = {}
+    for tid, count in counts.items():
+        wording = columns.wordings[tid]
+        signals[tid] = TemplateSignal(
+            template_id=tid,
+            count=count,
+            first_record=first[tid],
+            badness=badness(None, wording),
+            rarity=_rarity(count, n),
+            new=first[tid] >= warmup and n > warmup,
+            burst_lines=0,
+            flagged=0,
+            top_score=0.0,
+            top_line=columns.lines[first[tid]],
+            wording=wording,
+            text=miner.template(tid).text,
+            first_line=columns.lines[first[tid]],
+            last_line=columns.lines[last[tid]],
+            level_counts={},
+        )
+    for (tid, code), k in levels.items():
+        name = CODE_LEVEL[code]
+        if name is not None:
+            signals[tid].level_counts[name] = k
+    return signals
 
 
 def _rarity(count: int, total: int) -> float:
     return min(1.0, math.log(total / count) / _RARE_AT) if count < total else 0.0
-
-
-def _template_badness(wording: Wording) -> float:
-    """The part of badness that comes from words; levels are combined per line in `_badness`."""
-    if wording.resolved:
-        return 0.1
-    if wording.strong:
-        return 0.6
-    if wording.weak:
-        return 0.3
-    return 0.0
-
-
-def _badness(level: str | None, signal: TemplateSignal) -> float:
-    words = signal.badness
-    if level in _QUIET_LEVELS:
-        words *= 0.75  # the writer called it routine; words alone then need rarity to flag
-    severity = _SEVERITY.get(level or "", 0.0)
-    badness = max(severity, words)
-    if severity >= _SEVERITY["WARN"] and signal.wording.strong and not signal.wording.resolved:
-        badness += 0.1  # a severe level and an error word agree
-    if signal.wording.field:
-        badness *= _FIELD_FACTOR
-    return min(1.0, badness)
 
 
 def _candidates(columns: Columns, signals: dict[int, TemplateSignal]) -> list[tuple[int, float]]:
@@ -284,11 +226,11 @@ def _candidates(columns: Columns, signals: dict[int, TemplateSignal]) -> list[tu
     templates, levels = columns.templates, columns.levels
     for i in range(len(templates)):
         key = (templates[i], levels[i])
-        badness = cache.get(key)
-        if badness is None:
-            badness = cache[key] = _badness(_CODE_LEVEL[key[1]], signals[key[0]])
-        if badness > 0.0:
-            out.append((i, badness))
+        line_badness = cache.get(key)
+        if line_badness is None:
+            line_badness = cache[key] = badness(CODE_LEVEL[key[1]], signals[key[0]].wording)
+        if line_badness > 0.0:
+            out.append((i, line_badness))
     return out
 
 
@@ -299,7 +241,7 @@ def _silences(columns: Columns) -> tuple[list[Silence], dict[int, float]]:
     if len(stamped) < 3:
         return [], {}
     span = stamped[-1][1] - stamped[0][1]
-    threshold = max(60.0, 10.0 * span / (len(stamped) - 1))
+    threshold = max(60.0, 10.0 * span / max(stamped[-1][0] - stamped[0][0], 1))
     silences: list[Silence] = []
     after: dict[int, float] = {}
     for (_, previous), (i, t) in zip(stamped, stamped[1:]):
@@ -331,10 +273,10 @@ def _bursts(columns: Columns, candidates: list[tuple[int, float]]) -> set[int]:
 
 
 def _reasons(columns: Columns, i: int, signal: TemplateSignal, n: int, in_burst: bool,
-             gap: float | None, *, first_line: int) -> list[str]:
+             gap: float | None) -> list[str]:
     reasons: list[str] = []
     level = columns.level(i)
-    if level in _SEVERITY:
+    if level in SEVERITY:
         reasons.append(f"level {level}")
     if signal.wording.strong:
         reasons.append(f"error word '{signal.wording.strong}'")
@@ -343,7 +285,7 @@ def _reasons(columns: Columns, i: int, signal: TemplateSignal, n: int, in_burst:
     if signal.rarity >= 0.5:
         reasons.append(f"rare template ({signal.count:,} of {n:,} records)")
     if signal.new:
-        reasons.append(f"new template (first at line {first_line + 1})")
+        reasons.append(f"new template (first at line {signal.first_line + 1})")
     if in_burst:
         reasons.append("burst of this template")
     if gap is not None:

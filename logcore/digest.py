@@ -2,7 +2,8 @@
 
 Raw log lines are token-hungry (a BGL line costs about 105 SmolLM2 tokens), so past a few dozen
 lines the model reads this digest instead: the time span and volume, counts by level, the
-templates ranked by what matters (flagged trouble first, then the bulk of the log by count)
+templates ranked by what matters (flagged trouble, then errors too common to flag, then the bulk
+of the log by count)
 with their counts and one real example line each, the flagged lines verbatim, and a note of what
 was left out. Every line it quotes carries its 1-based line number so answers can cite it.
 
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 
 from logcore.anomaly import LEVELS, Analysis, TemplateSignal, analyze, format_duration
 from logcore.errors import LogchatError
+from logcore.printable import printable
 
 _EXAMPLE_CHARS = 300  # an example line longer than this is cut (a 50 MB line must not eat the budget)
 _TEMPLATE_CHARS = 200
@@ -29,6 +31,7 @@ _RESERVE_OMITTED = 80  # tokens kept back for the omission note
 _FLAGGED_SHARE = 0.6  # examples of flagged templates may use this much of the content budget
 _LISTING_SHARE = 0.85  # ... and with one line per other template, this much
 _SHOWN_SILENCES = 3
+_TROUBLED = 0.2  # a template whose best line scores this much is trouble even when not flagged
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
@@ -139,19 +142,20 @@ class _Writer:
         self._costs: dict[tuple[int, bool], int] = {}
         self._ranked = sorted(
             self.analysis.signals.values(),
-            key=lambda s: (s.flagged > 0, _importance(s) if s.flagged else 0.0, s.count, s.top_score),
+            key=lambda s: (s.flagged > 0, _importance(s) if s.flagged else 0.0, s.top_score >= _TROUBLED, s.count),
             reverse=True,
         )
 
     def ranked(self) -> list[TemplateSignal]:
-        """Flagged trouble by importance, then the bulk of the log by count."""
+        """Flagged trouble by importance, then common trouble (errors too frequent to flag) and
+        the bulk of the log, each by count."""
         return self._ranked
 
     def header(self) -> list[str]:
         a = self.analysis
         first, last = a.first_line + 1, a.first_line + a.line_count
         out = [
-            f"Digest of {self.source}: lines {first:,}-{last:,} ({a.line_count:,} lines, "
+            f"Digest of {self.source}: lines {first}-{last} ({a.line_count:,} lines, "
             f"{len(a.columns.templates):,} records, format {a.format_name}).",
         ]
         span = a.time_span
@@ -168,7 +172,7 @@ class _Writer:
         if a.silences:
             longest = sorted(a.silences, key=lambda s: -s.seconds)[:_SHOWN_SILENCES]
             more = len(a.silences) - len(longest)
-            gaps = ", ".join(f"{format_duration(s.seconds)} before line {s.after_line + 1:,}" for s in longest)
+            gaps = ", ".join(f"{format_duration(s.seconds)} before line {s.after_line + 1}" for s in longest)
             out.append(f"Silences: {gaps}" + (f" (+{more} shorter)." if more else "."))
         return out
 
@@ -180,22 +184,21 @@ class _Writer:
         return f"{fence}log-digest\n{inner}\n{fence}"
 
     def entry(self, signal: TemplateSignal, with_example: bool) -> str:
-        template = self.analysis.miner.template(signal.template_id)
         levels = ", ".join(
-            f"{name} ×{template.level_counts[name]:,}" for name in reversed(LEVELS) if name in template.level_counts
+            f"{name} ×{signal.level_counts[name]:,}" for name in reversed(LEVELS) if name in signal.level_counts
         )
         facts = [levels or f"×{signal.count:,}"]
         if signal.count > 1:
-            facts.append(f"lines {template.first_line + 1}-{template.last_line + 1}")
+            facts.append(f"lines {signal.first_line + 1}-{signal.last_line + 1}")
         else:
-            facts.append(f"line {template.first_line + 1}")
+            facts.append(f"line {signal.first_line + 1}")
         if signal.flagged:
             facts.append(f"{signal.flagged:,} flagged")
         if signal.new:
             facts.append("new")
         if signal.burst_lines:
             facts.append("burst")
-        text = f"[T{signal.template_id}] {', '.join(facts)}: {_clean(template.text, _TEMPLATE_CHARS)}"
+        text = f"[T{signal.template_id}] {', '.join(facts)}: {printable(signal.text, _TEMPLATE_CHARS)}"
         if with_example:
             text += f"\n  e.g. {self.quote(self.example_line(signal))}"
         return text
@@ -205,7 +208,7 @@ class _Writer:
 
     def quote(self, line: int) -> str:
         raw = self.lines[line - self.analysis.first_line]
-        return f"line {line + 1:,}: {_clean(raw, _EXAMPLE_CHARS)}"
+        return f"line {line + 1}: {printable(raw, _EXAMPLE_CHARS)}"
 
     def entry_cost(self, signal: TemplateSignal, with_example: bool) -> int:
         key = (signal.template_id, with_example)
@@ -282,12 +285,3 @@ def _importance(signal: TemplateSignal) -> float:
 
 def _clock(seconds: float) -> str:
     return (_NAIVE_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _clean(text: str, limit: int) -> str:
-    """One display-safe line: control characters escaped, long text cut with a marker."""
-    if len(text) > limit:
-        text = f"{text[:limit]}…[+{len(text) - limit:,} chars]"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        text = "".join(ch if ch == "\t" or 32 <= ord(ch) != 127 else f"\\x{ord(ch):02x}" for ch in text)
-    return text

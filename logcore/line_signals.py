@@ -89,3 +89,27 @@ def is_field_line(message: str, *, has_strong_word: bool = False) -> bool:
     # "Mounting other filesystems: failed" is a status report, not a field of a dump.
     value = _SEPARATOR_RE.split(text)[-1]
     return _STRONG_RE.search(value) is None
+
+
+SEVERITY = {"NOTICE": 0.1, "WARN": 0.4, "ERROR": 0.75, "FATAL": 0.85}
+_QUIET_LEVELS = frozenset({"TRACE", "DEBUG", "INFO"})
+_FIELD_FACTOR = 0.3
+
+
+def badness(level: str | None, wording: Wording) -> float:
+    """How strongly a line of this level and wording says something went wrong (0..1).
+
+    The level and the words each count on their own (many logs have no level; writers mislabel
+    errors); when a severe level and an error word agree the evidence adds up. A dump field
+    keeps 0.3 of it: the dump's event line carries the news.
+    """
+    words = 0.1 if wording.resolved else 0.6 if wording.strong else 0.3 if wording.weak else 0.0
+    if level in _QUIET_LEVELS:
+        words *= 0.75  # the writer called it routine; words alone then need rarity to flag
+    severity = SEVERITY.get(level or "", 0.0)
+    score = max(severity, words)
+    if severity >= SEVERITY["WARN"] and wording.strong and not wording.resolved:
+        score += 0.1
+    if wording.field:
+        score *= _FIELD_FACTOR
+    return min(1.0, score)

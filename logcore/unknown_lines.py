@@ -1,0 +1,36 @@
+"""Level and message for records of a layout logchat does not recognise.
+
+When format detection gives up, a record's message is the whole line, header included, and only
+a level word near the start is noticed. Many unrecognised layouts still follow the common shape
+"header fields, an upper-case LEVEL word, the message": a BGL line without its alert column,
+say `1117838570 2005.06.03 R02-M1-N0-C:J12-U11 ... RAS KERNEL FATAL data TLB error interrupt`.
+Finding that word further in (upper case only, so "error" in prose is not taken for a level)
+and keeping the text after it as the message gives anomaly scoring a level and a message that
+describes the event rather than the header.
+"""
+
+from __future__ import annotations
+
+import re
+
+from logcore.formats import Record
+from logcore.levels import normalize_level
+
+_LEVEL_WORD = re.compile(
+    r"(?:^|[\s\[(<|])(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|SEVERE|FATAL|CRIT(?:ICAL)?|EMERG|PANIC)"
+    r"(?:[\s\])>|:]+|$)"
+)
+_SEARCH_CHARS = 200
+
+
+def refine_unknown(record: Record) -> None:
+    """Set level and message from an upper-case level word within the first 200 characters."""
+    if record.message != record.raw.split("\n", 1)[0].rstrip():
+        return
+    match = _LEVEL_WORD.search(record.message, 0, _SEARCH_CHARS)
+    if match is None:
+        return
+    rest = record.message[match.end():].strip()
+    if rest:
+        record.level = normalize_level(match[1]) or record.level
+        record.message = rest
