@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from logcore.tokens import WILDCARD, mask, split
 
 # Caches stop growing past this many entries (lookups still work; new shapes are then masked and
-# matched every time), so a log of unique lines cannot exhaust memory.
+# matched every time), and past this many templates new shapes share one catch-all "<*>"
+# template, so a log of unique free text cannot exhaust memory (about 2 kB per template).
 _CACHE_LIMIT = 200_000
+_MAX_TEMPLATES = 20_000
 # Share of a template's tokens a new signature must repeat exactly to join it.
 _MIN_SIMILARITY = 0.6
 # Leading tokens that must be equal to compare at all: messages start with the words that name
@@ -69,6 +71,7 @@ class TemplateMiner:
         self._buckets: dict[tuple, list[_Shape]] = {}  # same length, punctuation, first tokens
         self._by_prefix: dict[tuple, list[_Shape]] = {}  # same first tokens, any length
         self._siblings: dict[tuple, int] = {}  # templates alike but for one leading word
+        self._overflow_id: int | None = None
         self._next_line = 0
 
     def add(self, message: str, line: int = -1, level: str | None = None) -> int:
@@ -117,6 +120,8 @@ class TemplateMiner:
         shape = self._match_other_length(tokens)
         if shape is not None:
             return shape.template.id
+        if len(self._templates) >= _MAX_TEMPLATES:
+            return self._overflow()
         widened = self._widen_crowded_leading_words(tokens, seps)
         if widened is not tokens:
             tokens = widened
@@ -130,6 +135,13 @@ class TemplateMiner:
         for key in _sibling_keys(tokens, seps):
             self._siblings[key] = self._siblings.get(key, 0) + 1
         return template.id
+
+    def _overflow(self) -> int:
+        """The one catch-all template for lines that would exceed `_MAX_TEMPLATES`."""
+        if self._overflow_id is None:
+            self._overflow_id = len(self._templates)
+            self._templates.append(Template(self._overflow_id, WILDCARD, 0, -1, -1))
+        return self._overflow_id
 
     def _widen_crowded_leading_words(self, tokens: list[str], seps: list[str]) -> list[str]:
         """Tokens with a leading word made a wildcard once it has named too many templates.
@@ -181,7 +193,7 @@ def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
     at least their last token free for the same reason.
     """
     prefix = tokens[: min(_PREFIX_TOKENS, len(tokens) - 1)]
-    return (len(tokens), tuple(s.strip() for s in seps), *prefix)
+    return (len(tokens), tuple(map(str.strip, seps)), *prefix)
 
 
 def _sibling_keys(tokens: list[str], seps: list[str]) -> list[tuple]:
@@ -193,8 +205,8 @@ def _sibling_keys(tokens: list[str], seps: list[str]) -> list[tuple]:
     keys = []
     for position in range(min(2, len(tokens))):
         rest = tokens[:position] + tokens[position + 1:]
-        if any(t != WILDCARD for t in rest):
-            keys.append((position, tuple(s.strip() for s in seps), *rest))
+        if rest.count(WILDCARD) < len(rest):
+            keys.append((position, *map(str.strip, seps), *rest))
     return keys
 
 

@@ -96,6 +96,15 @@ def test_a_word_that_varies_up_front_does_not_make_a_template_per_value() -> Non
     assert len(set(ids)) == 2
 
 
+def test_past_the_template_limit_new_shapes_share_one_catch_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("logcore.templates._MAX_TEMPLATES", 3)
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+    miner, ids = mine([f"{w} {w[::-1]} something happened" for w in words] + ["alpha ahpla something happened"])
+    assert ids[:3] == [0, 1, 2] and ids[3:6] == [3, 3, 3]
+    assert ids[6] == 0  # known shapes keep their template
+    assert miner.template(3).text == "<*>" and miner.template(3).count == 3
+
+
 def test_ids_keep_their_meaning_as_the_log_grows() -> None:
     first = [
         "Invalid user alice from 10.0.0.1",
