@@ -20,11 +20,11 @@ from typing import BinaryIO
 
 from logcore.decode import DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedLine, binary_problem, decode_line
 from logcore.errors import LogInputError
-from logcore.index import LineIndex
+from logcore.index import LineIndex, Scanner
 from logcore.sources import compression_of, open_decompressed, read_error
 
 CHUNK = 4 << 20
-_CARRY_MAX = 1 << 20  # a partial line longer than this is not checked for UTF-8 by the indexer
+_FIRST_READ = 64 << 10
 _TAIL_SCAN_MAX = 64 << 20  # how far tail_lines reads back before the index exists
 _BATCH_READ_MAX = 4 << 20  # lines() reads a span in one pread when it is at most this big
 _MAX_BYTES_PER_CHAR = 4
@@ -50,20 +50,6 @@ def _open_fd(path: Path) -> int:
     return fd
 
 
-def _count_invalid_utf8(block: bytes) -> int:
-    try:
-        block.decode("utf-8")
-        return 0
-    except UnicodeDecodeError:
-        invalid = 0
-        for raw in block.split(b"\n"):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                invalid += 1
-        return invalid
-
-
 class LogFile:
     """Lines of a possibly huge, compressed, piped or growing log, read on demand."""
 
@@ -74,14 +60,12 @@ class LogFile:
                  stream: BinaryIO | None = None, codec: str | None = None) -> None:
         self.path = path
         self.display_name = display_name
-        self.invalid_utf8_lines = 0
         self.error: LogInputError | None = None  # set when a compressed stream breaks midway
         self._fd = fd
         self._stream = stream
         self._codec = codec
         self._index = LineIndex()
-        self._scan_pos = 0  # bytes scanned for newlines (for a spool: bytes spooled)
-        self._carry: bytes | None = b""  # the current partial line, for the UTF-8 check
+        self._scanner = Scanner(self._index)  # its pos: bytes scanned (for a spool: bytes spooled)
         self._done = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -165,6 +149,15 @@ class LogFile:
         return complete + (1 if partial else 0)
 
     @property
+    def invalid_utf8_lines(self) -> int:
+        """Lines indexed so far that are not valid UTF-8 (shown with U+FFFD)."""
+        return self._scanner.invalid_utf8_lines
+
+    @property
+    def _scan_pos(self) -> int:
+        return self._scanner.pos
+
+    @property
     def index_bytes(self) -> int:
         return self._index.nbytes
 
@@ -209,31 +202,18 @@ class LogFile:
         view = memoryview(buf)
         while view:
             view = view[os.write(self._fd, view):]
-        self._consume(buf)
+        self._scanner.feed(buf)
 
     def _scan_file(self) -> None:
+        buf = bytearray(CHUNK)  # reused: fresh 4 MB buffers per read cost page faults
+        size = _FIRST_READ  # small first reads put the first screen up at once
         while not self._stop.is_set():
-            buf = os.pread(self._fd, CHUNK, self._scan_pos)
-            if not buf:
+            view = memoryview(buf)[:size]
+            n = os.preadv(self._fd, [view], self._scanner.pos)
+            if not n:
                 return
-            self._consume(buf)
-
-    def _consume(self, buf: bytes) -> None:
-        """Index the newlines of the next bytes of the log and count lines that are not UTF-8."""
-        self._index.add_newlines(buf, self._scan_pos)
-        self._scan_pos += len(buf)
-        last = buf.rfind(b"\n")
-        if last < 0:
-            if self._carry is not None:
-                self._carry = self._carry + buf if len(self._carry) + len(buf) <= _CARRY_MAX else None
-            return
-        if self._carry is None:  # the first line's head was too long to keep: skip that line
-            block = buf[buf.find(b"\n") + 1:last]
-        else:
-            block = self._carry + buf[:last]
-        self.invalid_utf8_lines += _count_invalid_utf8(block)
-        rest = buf[last + 1:]
-        self._carry = rest if len(rest) <= _CARRY_MAX else None
+            self._scanner.feed(view[:n])
+            size = min(size * 4, CHUNK)
 
     # -- following -----------------------------------------------------------------------------
 
@@ -246,9 +226,9 @@ class LogFile:
             if replaced is not None:
                 os.close(self._fd)
                 self._fd = replaced
-                self._reset()
+                self._scanner.reset()
             elif os.fstat(self._fd).st_size < self._scan_pos:
-                self._reset()
+                self._scanner.reset()
             self._scan_file()
         return self.line_count
 
@@ -265,12 +245,6 @@ class LogFile:
             return os.open(self.path, os.O_RDONLY)
         except OSError:
             return None
-
-    def _reset(self) -> None:
-        self._index.clear()
-        self._scan_pos = 0
-        self._carry = b""
-        self.invalid_utf8_lines = 0
 
     # -- reading -------------------------------------------------------------------------------
 

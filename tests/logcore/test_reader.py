@@ -211,3 +211,15 @@ def test_refresh_follows_growth_truncation_and_rotation(tmp_path: Path) -> None:
         (tmp_path / "live.log.1").unlink()
         log.unlink()  # deleted, not yet recreated: keep what we have
         assert lf.refresh() == 2
+
+
+def test_utf8_count_is_exact_across_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("logcore.reader.CHUNK", 7)  # multi-byte characters straddle every boundary
+    good = "héllo wörld — ünïcode ✓\n".encode() * 40
+    bad = b"caf\xe9 latin-1\n" * 3
+    log = write(tmp_path / "mixed.log", good + bad + good + b"tail \xff")
+    with LogFile.open(log) as lf:
+        lf.index(background=False)
+        assert lf.line_count == 84
+        assert lf.invalid_utf8_lines == 3  # the unterminated last line is not counted until it ends
+        assert lf.line(40) == "caf\ufffd latin-1" and lf.line(0) == "héllo wörld — ünïcode ✓"

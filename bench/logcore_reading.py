@@ -1,0 +1,199 @@
+"""Reading benchmark: newline-index speed and size, time to the first screen, format accuracy.
+
+Run: `.venv/bin/python bench/logcore_reading.py` (LOGCHAT_BENCH_MB=1024 sets the generated file's
+size). The file is built from real loghub lines in a temporary folder and deleted afterwards. Both
+baselines index the same file in the same run:
+- "naive": `for line in f` appending each offset to a Python list;
+- "toolong-style": mmap + `rfind` backwards, batches extended into one list that is re-sorted per
+  batch (what Toolong does; see /work/shared/NOTES.md).
+Timings are on a warm page cache (the file was just written), on a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import mmap
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from logcore.formats import detect_format, parse_records
+from logcore.reader import LogFile
+
+REPO = Path(__file__).resolve().parent.parent
+LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
+SCREEN = 50
+
+Row = tuple[str, str, str]
+
+
+def loghub_systems() -> list[Path]:
+    return sorted(p for p in LOGHUB.iterdir() if p.is_dir()) if LOGHUB.is_dir() else []
+
+
+def sample_block() -> bytes:
+    """About 4 MB of real log lines (loghub when present, else a synthetic Java-style log)."""
+    lines: list[bytes] = []
+    for system in loghub_systems():
+        lines += next(system.glob("*.log")).read_bytes().splitlines()
+    if not lines:
+        lines = [b"2024-01-01 00:00:%02d,%03d INFO [worker-%d] com.acme.Service: request %d served in %d ms"
+                 % (i % 60, i % 1000, i % 8, i, i % 977) for i in range(20_000)]
+    block = b"\n".join(lines) + b"\n"
+    return block * max(1, (4 << 20) // len(block))
+
+
+def generate(path: Path, megabytes: int) -> int:
+    block = sample_block()
+    target = megabytes << 20
+    with path.open("wb") as f:
+        written = 0
+        while written < target:
+            f.write(block)
+            written += len(block)
+    return path.stat().st_size
+
+
+def index_ours(path: Path) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    with LogFile.open(path) as log:
+        log.index(background=False)
+        elapsed = time.perf_counter() - start
+        return elapsed, log.line_count, log.index_bytes
+
+
+def list_bytes(offsets: list[int]) -> int:
+    return sys.getsizeof(offsets) + sum(map(sys.getsizeof, offsets))
+
+
+def index_naive(path: Path) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    offsets = [0]
+    pos = 0
+    with path.open("rb") as f:
+        for line in f:
+            pos += len(line)
+            offsets.append(pos)
+    elapsed = time.perf_counter() - start
+    return elapsed, len(offsets) - 1, list_bytes(offsets)
+
+
+def index_toolong_style(path: Path, batch_time: float = 0.25) -> tuple[float, int, int]:
+    start = time.perf_counter()
+    breaks: list[int] = []
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ) as data:
+        rfind = data.rfind
+        position = len(data)
+        batch: list[int] = []
+        flushed = time.monotonic()
+        while (position := rfind(b"\n", 0, position)) != -1:
+            batch.append(position)
+            if len(batch) % 1000 == 0 and time.monotonic() - flushed > batch_time:
+                breaks.extend(batch)
+                breaks.sort()
+                batch = []
+                flushed = time.monotonic()
+        breaks.extend(batch)
+        breaks.sort()
+    elapsed = time.perf_counter() - start
+    return elapsed, len(breaks), list_bytes(breaks)
+
+
+def first_screen(path: Path) -> tuple[float, float]:
+    """Seconds until the first and the last screenful are readable after opening."""
+    start = time.perf_counter()
+    with LogFile.open(path) as log:
+        log.index()
+        while log.line_count < SCREEN and not log.indexing_done:
+            time.sleep(0.001)
+        head = log.lines(0, SCREEN)
+        head_s = time.perf_counter() - start
+    assert len(head) == SCREEN
+    start = time.perf_counter()
+    with LogFile.open(path) as log:
+        tail = log.tail_lines(SCREEN)
+        tail_s = time.perf_counter() - start
+    assert len(tail) == SCREEN
+    return head_s, tail_s
+
+
+def format_accuracy() -> list[Row]:
+    """Share of loghub lines whose parsed message equals the Content column."""
+    rows: list[Row] = []
+    for system in loghub_systems():
+        log = next(system.glob("*.log"))
+        truth = list(csv.DictReader(next(system.glob("*_structured.csv")).open(encoding="utf-8", newline="")))
+        lines = log.read_bytes().decode("utf-8", "replace").splitlines()
+        fmt = detect_format(lines)
+        messages = {r.line: r.message for r in parse_records(lines, fmt)}
+        same = sum(messages.get(i) == row["Content"] for i, row in enumerate(truth))
+        rows.append((f"message == Content, {system.name}", f"{same / len(truth):.2%}",
+                     f"{same}/{len(truth)} lines, detected as {fmt.name}"))
+    return rows
+
+
+def parse_speed() -> Row:
+    lines: list[str] = []
+    for system in loghub_systems():
+        lines += next(system.glob("*.log")).read_bytes().decode("utf-8", "replace").splitlines()
+    if not lines:
+        return ("parse_records speed", "n/a", "loghub not found")
+    lines = lines * max(1, 200_000 // len(lines))
+    start = time.perf_counter()
+    count = 0
+    for system_lines in (lines[i:i + 2000] for i in range(0, len(lines), 2000)):
+        count += sum(1 for _ in parse_records(system_lines))
+    elapsed = time.perf_counter() - start
+    return ("parse_records speed", f"{len(lines) / elapsed:,.0f} lines/s",
+            f"{len(lines):,} loghub lines, detection per 2,000-line slice included")
+
+
+def run(tmpdir: Path) -> list[Row]:
+    megabytes = int(os.environ.get("LOGCHAT_BENCH_MB", "1024"))
+    path = Path(tmpdir) / "bench-1g.log"
+    rows: list[Row] = []
+    try:
+        size = generate(path, megabytes)
+        mb = size / (1 << 20)
+        ours_s, lines, ours_bytes = index_ours(path)
+        rows.append(("index speed (ours)", f"{mb / ours_s:,.0f} MB/s",
+                     f"{mb:,.0f} MB, {lines:,} lines in {ours_s:.2f} s"))
+        rows.append(("index size (ours)", f"{ours_bytes / lines:.2f} bytes/line", "int64 chunks, append-only"))
+        baseline_s: dict[str, float] = {}
+        for name, fn in (("naive for-line", index_naive), ("toolong-style", index_toolong_style)):
+            base_s, base_lines, base_bytes = fn(path)
+            baseline_s[name] = base_s
+            assert base_lines == lines, (name, base_lines, lines)
+            rows.append((f"index speed ({name})", f"{mb / base_s:,.0f} MB/s",
+                         f"{base_s:.2f} s; ours is {base_s / ours_s:.1f}x faster"))
+            rows.append((f"index size ({name})", f"{base_bytes / lines:.2f} bytes/line",
+                         f"ours is {base_bytes / ours_bytes:.1f}x smaller"))
+        head_s, tail_s = first_screen(path)
+        rows.append(("first screenful, head", f"{head_s * 1000:.1f} ms",
+                     f"open + first {SCREEN} lines of {mb:,.0f} MB while indexing runs; "
+                     f"a viewer that indexes first (naive) needs {baseline_s['naive for-line']:.2f} s, "
+                     f"{baseline_s['naive for-line'] / head_s:,.0f}x longer"))
+        rows.append(("first screenful, tail", f"{tail_s * 1000:.1f} ms",
+                     f"open + last {SCREEN} lines, before any index"))
+    finally:
+        path.unlink(missing_ok=True)
+    rows += format_accuracy()
+    rows.append(parse_speed())
+    return rows
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="logchat-bench-") as tmp:
+        rows = run(Path(tmp))
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
+    print(f"{'-' * width}  {'-' * vwidth}  ----")
+    for metric, value, note in rows:
+        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}")
+
+
+if __name__ == "__main__":
+    main()
