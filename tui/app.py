@@ -183,6 +183,7 @@ class LogchatApp(App[None]):
         self._patterns: dict[str, PatternIndex] = {}
         self._first_seen: dict[tuple[str, int], str] = {}
         self._speed = ""
+        self._known_specs: list[str] = [s for s in (model_spec, settings.model) if s and s != "bundled"]
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -213,15 +214,20 @@ class LogchatApp(App[None]):
         self._update_status()
 
     @property
+    def _base(self) -> Screen:
+        """The main screen, which holds the views even while a dialog is on top."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
     def active_view(self) -> LogView:
-        pane = self.query_one(TabbedContent).active_pane
+        pane = self._base.query_one(TabbedContent).active_pane
         if pane is None:
-            return self.query(LogView).first()
+            return self._base.query(LogView).first()
         return pane.query_one(LogView)
 
     @property
     def answer_view(self) -> AnswerView:
-        return self.query_one("#answer", AnswerView)
+        return self._base.query_one("#answer", AnswerView)
 
     # ------------------------------------------------------------------ model
     def _ensure_backend(self) -> Backend:
@@ -255,8 +261,8 @@ class LogchatApp(App[None]):
     def model_choices(self) -> list[tuple[str, str]]:
         """(spec, label) pairs: the bundled model, configured models and endpoints."""
         choices: list[tuple[str, str]] = [("bundled", "bundled SmolLM2-135M-Instruct (local)")]
-        for spec in (self.model_spec, self.settings.model):
-            if spec and spec != "bundled" and all(spec != known for known, _ in choices):
+        for spec in self._known_specs:
+            if all(spec != known for known, _ in choices):
                 choices.append((spec, spec))
         if self.settings.endpoint:
             spec = f"openai:{self.settings.endpoint}"
@@ -308,13 +314,15 @@ class LogchatApp(App[None]):
             right.append("WATCH" + (f" risk {self.last_risk.risk_score}" if self.last_risk else ""))
         if self.generating:
             right.append("answering… Esc stops")
-        self.query_one(StatusBar).show(" · ".join(left), " · ".join(right))
+        self._base.query_one(StatusBar).show(" · ".join(left), " · ".join(right))
 
     def _size_scope_soon(self) -> None:
         self._scope_timer.stop()
         self._scope_timer = self.set_timer(0.25, self._size_scope)
 
     def _size_scope(self) -> None:
+        if not self.screen_stack:
+            return
         view = self.active_view
         scope = self.capture_scope(view)
         self._scope_status = scope.label
@@ -357,7 +365,7 @@ class LogchatApp(App[None]):
     def _tab_changed(self) -> None:
         self.active_view.focus()
         self._size_scope_soon()
-        if self.query_one(PatternsPanel).display:
+        if self._base.query_one(PatternsPanel).display:
             self._show_patterns()
 
     # ------------------------------------------------------------------ scope
@@ -558,7 +566,7 @@ class LogchatApp(App[None]):
         self._show_answers(False)
 
     def action_focus_chat(self) -> None:
-        self.query_one("#chat", Input).focus()
+        self._base.query_one("#chat", Input).focus()
 
     def action_focus_answer(self) -> None:
         self._show_answers(True)
@@ -682,7 +690,7 @@ class LogchatApp(App[None]):
 
     # ------------------------------------------------------------------ patterns
     def action_toggle_patterns(self) -> None:
-        panel = self.query_one(PatternsPanel)
+        panel = self._base.query_one(PatternsPanel)
         panel.display = not panel.display
         if panel.display:
             self._show_patterns()
@@ -707,7 +715,7 @@ class LogchatApp(App[None]):
         note = f"in {index.mined_lines:,} lines"
         if index.skipped_from is not None:
             note += f" (mining stopped at {MAX_MINED_LINES:,})"
-        self.query_one(PatternsPanel).show(templates, first_seen, note,
+        self._base.query_one(PatternsPanel).show(templates, first_seen, note,
                                            index.sparkline(max(index.mined_lines, view.logfile.line_count)))
 
     def _first_seen_label(self, view: LogView, template_id: int, line: int) -> str:
@@ -742,7 +750,7 @@ class LogchatApp(App[None]):
             self.post_message(PatternsMined(view.id or ""))
 
     def on_patterns_mined(self, message: PatternsMined) -> None:
-        if self.query_one(PatternsPanel).display and message.view_id == self.active_view.id:
+        if self._base.query_one(PatternsPanel).display and message.view_id == self.active_view.id:
             self._render_patterns(self.active_view)
 
     @on(PatternsPanel.Selected)
@@ -791,9 +799,9 @@ class LogchatApp(App[None]):
         self.post_message(PatternsMined(view.id or ""))
 
     def _watch_tick(self) -> None:
-        if not self.watch_enabled:
+        if not self.watch_enabled or not self.screen_stack:
             return
-        for view in self.query(LogView):
+        for view in self._base.query(LogView):
             state = self._watch.get(view.id or "")
             if state is not None:
                 self._maybe_watch(view, state)
