@@ -48,7 +48,12 @@ class Sample:
 @dataclass
 class Score:
     ga: float
-    lines_per_s: float
+    lines: int
+    seconds: float  # best pass
+
+    @property
+    def lines_per_s(self) -> float:
+        return self.lines / self.seconds
 
 
 def ga(true_labels: Sequence[str], predicted_labels: Sequence[object]) -> float:
@@ -117,7 +122,7 @@ def measure(mine: Callable[[Sequence[str]], list], sample: Sample) -> Score:
         start = time.perf_counter()
         labels = mine(sample.messages)
         best = min(best, time.perf_counter() - start)
-    return Score(ga(sample.truth, labels), len(sample.messages) / best)
+    return Score(ga(sample.truth, labels), len(sample.messages), best)
 
 
 def formats_messages(system: str) -> list[str] | None:
@@ -154,11 +159,13 @@ def compare(systems: Sequence[str] = SYSTEMS) -> list[Row]:
 
 
 def averages(rows: Sequence[Row]) -> tuple[float, float, float, float]:
+    """Mean GA over systems; throughput pooled (all lines / all time), so slow systems weigh in."""
+    lines = sum(r.ours.lines for r in rows)
     return (
         statistics.fmean(r.ours.ga for r in rows),
         statistics.fmean(r.drain3.ga for r in rows),
-        statistics.fmean(r.ours.lines_per_s for r in rows),
-        statistics.fmean(r.drain3.lines_per_s for r in rows),
+        lines / sum(r.ours.seconds for r in rows),
+        lines / sum(r.drain3.seconds for r in rows),
     )
 
 
@@ -175,7 +182,7 @@ def run() -> list[tuple[str, str, str]]:
                     f"{r.ours.lines_per_s / r.drain3.lines_per_s:.1f}x Drain3"))
     our_ga, d_ga, our_speed, d_speed = averages(rows)
     out.append(("template GA average", f"{our_ga:.3f}", f"target >= 0.93; Drain3 {d_ga:.3f}"))
-    out.append(("template lines/s average", f"{our_speed:,.0f}",
+    out.append(("template lines/s, all samples", f"{our_speed:,.0f}",
                 f"{our_speed / d_speed:.1f}x Drain3 ({d_speed:,.0f}); target >= 6x"))
     with_formats = [r.ga_from_formats for r in rows if r.ga_from_formats is not None]
     if with_formats:
@@ -201,12 +208,12 @@ def main() -> None:
     with_formats = [r.ga_from_formats for r in rows if r.ga_from_formats is not None]
     via = f"{statistics.fmean(with_formats):.3f}" if len(with_formats) == len(rows) else ""
     print("-" * len(header))
-    print(f"{'average':<12} {our_ga:>8.3f} {d_ga:>9.3f} {our_speed:>10,.0f} {d_speed:>10,.0f} "
+    print(f"{'all':<12} {our_ga:>8.3f} {d_ga:>9.3f} {our_speed:>10,.0f} {d_speed:>10,.0f} "
           f"{our_speed / d_speed:>5.1f}x {via:>14}")
     print(f"targets: GA >= 0.93 (ours {our_ga:.3f}), "
           f"throughput >= 6x Drain3 (ours {our_speed / d_speed:.1f}x)")
-    print("GA: share of lines whose mined group is exactly their true group (loghub-2.0); "
-          f"lines/s: best of {REPEATS} passes over each sample with a fresh miner")
+    print("GA: share of lines whose mined group is exactly their true group (loghub-2.0), mean of "
+          f"systems; lines/s: best of {REPEATS} passes with a fresh miner, 'all' = all lines / all time")
 
 
 if __name__ == "__main__":
