@@ -25,7 +25,7 @@ _CONTINUATION = re.compile(
     r"During handling of the above|The above exception was)")
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     line: int  # 0-based index of the record's first line
     timestamp: datetime | None

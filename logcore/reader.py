@@ -83,6 +83,8 @@ class LogFile:
             return cls._spooled(Path("-"), "<stdin>", sys.stdin.buffer, None)
         p = Path(path)
         fd = _open_fd(p)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a pipe such as <(zcat x.gz): no random access
+            return cls._spooled(p, str(p), os.fdopen(fd, "rb"), None)
         try:
             head = os.pread(fd, SNIFF_BYTES, 0)
         except OSError as exc:

@@ -223,3 +223,14 @@ def test_utf8_count_is_exact_across_chunk_boundaries(tmp_path: Path, monkeypatch
         assert lf.line_count == 84
         assert lf.invalid_utf8_lines == 3  # the unterminated last line is not counted until it ends
         assert lf.line(40) == "caf\ufffd latin-1" and lf.line(0) == "héllo wörld — ünïcode ✓"
+
+
+def test_named_pipe_is_spooled_like_stdin(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"printf 'a\\nb\\nc\\n' > {fifo}"])
+    try:
+        loaded = read_text(fifo, lines=(2, 3))
+    finally:
+        writer.wait(timeout=10)
+    assert loaded.text == "b\nc"
