@@ -30,10 +30,10 @@ _PREFIX_TOKENS = 2
 # Matching across token counts: how many tokens one wildcard may stand for, and the longest
 # messages tried (the alignment is quadratic).
 _MAX_RUN = 3
+_MAX_ALIGN_TOKENS = 64
 # Distinct words a leading position may show in otherwise alike templates before it counts as
 # a variable.
 _MAX_SIBLINGS = 8
-_MAX_ALIGN_TOKENS = 64
 
 _fold_digits = re.compile(r"\d+").sub
 _NAME_PUNCTUATION = re.compile(r"\w[.\-_]\w")
