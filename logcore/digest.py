@@ -27,7 +27,9 @@ from logcore.printable import printable
 
 _EXAMPLE_CHARS = 300  # an example line longer than this is cut (a 50 MB line must not eat the budget)
 _TEMPLATE_CHARS = 200
-_RESERVE_OMITTED = 80  # tokens kept back for the omission note
+# The longest omission note the digest writes, priced up front so the note always fits.
+_WORST_OMITTED = ("Omitted: 9,999 of 9,999 templates not listed (999,999 records); 9,999 listed templates "
+                  "shown without an example line; 9,999 of 9,999 flagged lines not quoted.")
 _FLAGGED_SHARE = 0.6  # examples of flagged templates may use this much of the content budget
 _LISTING_SHARE = 0.85  # ... and with one line per other template, this much
 _SHOWN_SILENCES = 3
@@ -69,7 +71,7 @@ def render_digest(analysis: Analysis, lines: Sequence[str], budget_tokens: int,
     """The digest of an existing analysis of `lines` (so a caller that has one can reuse it)."""
     writer = _Writer(analysis, lines, count_tokens, source)
     header = writer.header()
-    fixed = count_tokens(writer.wrap(header, [])) + _RESERVE_OMITTED
+    fixed = count_tokens(writer.wrap(header, [_WORST_OMITTED]))
     if fixed > budget_tokens:
         raise LogchatError(
             f"a budget of {budget_tokens:,} tokens is too small for a digest of {writer.source}; "

@@ -20,17 +20,28 @@ _LEVEL_WORD = re.compile(
     r"(?:^|[\s\[(<|])(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|SEVERE|FATAL|CRIT(?:ICAL)?|EMERG|PANIC)"
     r"(?:[\s\])>|:]+|$)"
 )
+# Any case, when marked as a field: "[error]", "<warn>", "error:".
+_MARKED_LEVEL = re.compile(
+    r"(?:\[|<)(trace|debug|info|notice|warn(?:ing)?|error|err|severe|fatal|crit(?:ical)?|emerg|panic)(?:\]|>)"
+    r"|(?:^|\s)(trace|debug|info|notice|warn(?:ing)?|error|severe|fatal|crit(?:ical)?|emerg|panic):\s",
+    re.IGNORECASE,
+)
 _SEARCH_CHARS = 200
 
 
 def refine_unknown(record: Record) -> None:
-    """Set level and message from an upper-case level word within the first 200 characters."""
+    """Level and message from a level word within the first 200 characters, or no level.
+
+    An unmarked lower-case "error" is prose ("parity error corrected"), not a level.
+    """
     if record.message != record.raw.split("\n", 1)[0].rstrip():
         return
     match = _LEVEL_WORD.search(record.message, 0, _SEARCH_CHARS)
-    if match is None:
+    if match is not None:
+        rest = record.message[match.end():].strip()
+        if rest:
+            record.level = normalize_level(match[1])
+            record.message = rest
         return
-    rest = record.message[match.end():].strip()
-    if rest:
-        record.level = normalize_level(match[1]) or record.level
-        record.message = rest
+    marked = _MARKED_LEVEL.search(record.message, 0, _SEARCH_CHARS)
+    record.level = normalize_level(marked[1] or marked[2]) if marked else None

@@ -1,0 +1,118 @@
+"""Anomaly signals: the BGL alerts are found without labels, and other logs are not over-flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from logcore.anomaly import analyze, score_anomalies
+from logcore.formats import detect_format, parse_records
+from logcore.line_signals import is_field_line, read_wording
+from logcore.templates import TemplateMiner
+
+
+def _bgl(loghub: Path) -> tuple[list[str], list[bool]]:
+    """The BGL slice with its alert column stripped (a real log has none) and the labels apart."""
+    path = next((loghub / "BGL").glob("*.log"))
+    lines, alerts = [], []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        label, _, rest = raw.partition(" ")
+        lines.append(rest)
+        alerts.append(label != "-")
+    return lines, alerts
+
+
+def test_bgl_alerts_are_flagged_with_f1_at_least_0_8(loghub: Path) -> None:
+    lines, alerts = _bgl(loghub)
+    flagged = {a.line for a in analyze(lines).anomalies}
+    true_positives = sum(alerts[i] for i in flagged)
+    precision = true_positives / len(flagged)
+    recall = true_positives / sum(alerts)
+    f1 = 2 * precision * recall / (precision + recall)
+    assert f1 >= 0.8, (precision, recall, f1)
+
+
+def test_fatal_register_dump_lines_are_not_flagged_but_their_event_is(loghub: Path) -> None:
+    lines, alerts = _bgl(loghub)
+    analysis = analyze(lines)
+    flagged = {a.line for a in analysis.anomalies}
+    dump = [i for i, line in enumerate(lines) if "FATAL instruction address: 0x" in line]
+    assert dump and not flagged.intersection(dump)
+    storage = [i for i, line in enumerate(lines) if line.endswith("FATAL data storage interrupt")]
+    assert storage and set(storage) <= flagged
+
+
+@pytest.mark.parametrize("system", ["Apache", "HDFS", "Hadoop", "Linux", "OpenSSH", "Spark", "Thunderbird",
+                                    "Zookeeper", "HPC"])
+def test_other_systems_flag_a_small_share(loghub: Path, system: str) -> None:
+    lines = next((loghub / system).glob("*.log")).read_text(encoding="utf-8", errors="replace").splitlines()
+    analysis = analyze(lines)
+    assert len(analysis.anomalies) <= 0.1 * len(lines)
+
+
+def test_rare_error_is_flagged_with_reasons_and_routine_lines_are_not() -> None:
+    lines = [f"2024-05-01 10:00:{i % 60:02d},000 INFO [main] app.Worker: processed batch {i} in {i % 7} ms"
+             for i in range(300)]
+    lines[200] = "2024-05-01 10:03:20,000 ERROR [main] app.Db: connection to db-1:5432 refused"
+    lines[250] = "2024-05-01 10:04:10,000 INFO [main] app.Cache: cache warmed with 9 entries"
+    anomalies = analyze(lines).anomalies
+    assert [a.line for a in anomalies] == [200]
+    reasons = " ".join(anomalies[0].reasons)
+    assert "level ERROR" in reasons and "refused" in reasons and "new template" in reasons
+
+
+def test_resolved_errors_are_not_trouble() -> None:
+    assert read_wording("1 ddr error(s) detected and corrected on rank 0").resolved
+    lines = ["kernel: instruction cache parity error corrected"] * 5 + ["kernel: heartbeat ok"] * 200
+    assert analyze(lines).anomalies == []
+
+
+def test_field_shapes() -> None:
+    assert is_field_line("instruction address: 0x00004ed8")
+    assert is_field_line("machine check: i-fetch......................0")
+    assert is_field_line("lr:00004ed0 cr:28244842 xer:20000002 ctr:00086000")
+    assert is_field_line("special purpose registers:")
+    assert not is_field_line("Unexpected Exception:", has_strong_word=True)
+    assert not is_field_line("Mounting other filesystems: failed")
+    assert not is_field_line("ciod: failed to read message prefix on control stream (CioStream socket to 1.2.3.4:5")
+
+
+def test_silence_and_burst_are_reported() -> None:
+    lines = [f"2024-05-01 10:{i // 60:02d}:{i % 60:02d},000 INFO [main] app.Worker: tick {i}" for i in range(600)]
+    # Six hours of nothing, then a burst of one error.
+    lines += [f"2024-05-01 16:10:{i:02d},000 ERROR [main] app.Db: write failed on disk {i}" for i in range(8)]
+    analysis = analyze(lines)
+    assert [s.after_line for s in analysis.silences] == [600]
+    first = analysis.anomalies[0]
+    assert first.line == 600
+    assert any("silence" in r for r in first.reasons)
+    assert any("burst" in r for a in analysis.anomalies for r in a.reasons)
+
+
+def test_every_line_gets_one_template_including_stack_frames() -> None:
+    lines = [
+        "2024-05-01 10:00:00,000 INFO [main] app.Server: started",
+        "2024-05-01 10:00:01,000 ERROR [main] app.Server: request failed",
+        "java.lang.IllegalStateException: boom",
+        "\tat app.Server.handle(Server.java:42)",
+        "\tat app.Server.run(Server.java:7)",
+        "2024-05-01 10:00:02,000 INFO [main] app.Server: stopped",
+    ]
+    analysis = analyze(lines)
+    ids = list(analysis.line_templates())
+    assert len(ids) == len(lines)
+    assert ids[2] == ids[3] == ids[4] == ids[1]  # the trace belongs to the error above it
+    assert ids[0] != ids[1]
+
+
+def test_score_anomalies_contract_matches_analyze(loghub: Path) -> None:
+    lines, _ = _bgl(loghub)
+    lines = [f"- {line}" for line in lines]  # the layout the BGL parser knows: an alert column
+    fmt = detect_format(lines[:200])
+    records = list(parse_records(lines, fmt))
+    miner = TemplateMiner()
+    assignments = [miner.add(r.message, r.line, r.level) for r in records]
+    direct = score_anomalies(records, assignments, miner)
+    assert [a.line for a in direct] == [a.line for a in analyze(lines).anomalies]
+    assert len(direct) > 90
