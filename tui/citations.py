@@ -16,9 +16,9 @@ _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
 
 
 def cited_lines(text: str) -> list[int]:
-    """1-based line numbers cited in `text`, in order of first mention, without repeats."""
+    """1-based line numbers cited outside code, in order of first mention, without repeats."""
     seen: dict[int, None] = {}
-    for match in _CITE.finditer(text):
+    for match in _CITE.finditer(_CODE.sub(" ", text)):
         number = int(match.group("a") or match.group("c"))
         if number > 0:
             seen.setdefault(number, None)
