@@ -289,9 +289,13 @@ class LogFile:
         return [d.text for d in self.decoded(start, stop, max_chars)]
 
     def tail_lines(self, n: int, max_chars: int | None = None) -> list[str]:
-        """The last n lines, read back from EOF so they show before the index is built."""
+        """The last n lines, read back from EOF so a plain file shows them before it is indexed."""
         if n <= 0:
             return []
+        if self._stream is not None:
+            # A stream has no end to read back from: a compressed file is finite, so finish it;
+            # stdin may never end, so show the last of what has arrived.
+            self.index(background=self._codec is None)
         if self._done.is_set():
             count = self.line_count
             return self.lines(max(0, count - n), count, max_chars)

@@ -234,3 +234,10 @@ def test_named_pipe_is_spooled_like_stdin(tmp_path: Path) -> None:
     finally:
         writer.wait(timeout=10)
     assert loaded.text == "b\nc"
+
+
+def test_tail_of_a_compressed_file_without_indexing_first(tmp_path: Path) -> None:
+    log = write(tmp_path / "big.log.gz", gzip.compress(numbered(100_000)))
+    with LogFile.open(log) as lf:
+        assert lf.tail_lines(2) == ["line 99999", "line 100000"]
+        assert lf.line_count == 100_000
