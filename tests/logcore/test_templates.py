@@ -43,12 +43,13 @@ def test_lines_that_differ_only_in_variables_share_a_template() -> None:
     assert miner.template(ids[0]).text == "Accepted password for <*> from <*> port <*>"
 
 
-def test_numbers_ids_hex_dates_and_key_values_are_variables() -> None:
-    _, ids = mine([
-        "Block blk_-1608999687919862906 replicated to 3 nodes at 0x7f3a10 on Mon Jun 20 03:40:59 2005 (uid=0)",
-        "Block blk_7503483334202473044 replicated to 12 nodes at 0xdeadbeef on Tue Jul 5 11:02:01 2005 (uid=500)",
+def test_numbers_ids_hex_dates_paths_and_key_values_are_variables() -> None:
+    miner, ids = mine([
+        "Block blk_-1608 copied to /data/a.bin at 0x7f3a10 on Mon Jun 20 03:40:59 2005 (uid=0)",
+        "Block blk_7503 copied to /srv/b at 0xdeadbeef on Tue Jul 5 11:02:01 EST 2005 (uid=500)",
     ])
     assert ids[0] == ids[1]
+    assert miner.template(ids[0]).text.startswith("Block <*> copied to <*> at <*> on <*> (uid=<*>")
 
 
 def test_different_events_get_different_templates() -> None:
