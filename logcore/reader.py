@@ -9,6 +9,7 @@ they arrive, so the first screen shows while the rest is still decompressing.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
@@ -21,7 +22,7 @@ from typing import BinaryIO
 from logcore.decode import DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedLine, binary_problem, decode_line
 from logcore.errors import LogInputError
 from logcore.index import LineIndex, Scanner
-from logcore.sources import compression_of, open_decompressed, read_error
+from logcore.sources import Prefixed, compression_of, open_decompressed, read_error
 
 CHUNK = 4 << 20
 _FIRST_READ = 64 << 10
@@ -105,6 +106,14 @@ class LogFile:
         """Stream into an unlinked temp file so random access works and nothing is left behind."""
         try:
             head = stream.read(SNIFF_BYTES) if codec else stream.read1(SNIFF_BYTES)
+            piped_codec = None if codec else compression_of(head)
+            if piped_codec is not None:  # e.g. `cat app.log.gz | logchat -`
+                codec = piped_codec
+                stream = open_decompressed(io.BufferedReader(Prefixed(head, stream)), codec)
+                head = stream.read(SNIFF_BYTES)
+        except LogInputError:
+            stream.close()
+            raise
         except Exception as exc:  # noqa: BLE001 - every decompressor has its own error type
             stream.close()
             raise read_error(path, codec or "text", exc) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import importlib.util
+import io
 import lzma
 from pathlib import Path
 from typing import BinaryIO
@@ -31,22 +32,48 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
-def open_decompressed(path: Path, codec: str) -> BinaryIO:
-    """A stream of the decompressed bytes of `path`."""
+def open_decompressed(source: Path | BinaryIO, codec: str) -> BinaryIO:
+    """A stream of the decompressed bytes of a path or of an already open binary stream."""
     if codec == "gzip":
-        return gzip.open(path, "rb")
+        return gzip.open(source, "rb")
     if codec == "bzip2":
-        return bz2.open(path, "rb")
+        return bz2.open(source, "rb")
     if codec == "xz":
-        return lzma.open(path, "rb")
+        return lzma.open(source, "rb")
     if importlib.util.find_spec("zstandard") is None:
         raise LogInputError(
-            f"{path} is zstd-compressed but the zstandard module is missing; "
-            "run `pip install 'logchat[zstd]'` or decompress it with `zstd -d`"
+            f"{source if isinstance(source, Path) else 'the input'} is zstd-compressed but the zstandard "
+            "module is missing; run `pip install 'logchat[zstd]'` or decompress it with `zstd -d`"
         )
     import zstandard
 
-    return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
+    raw = source.open("rb") if isinstance(source, Path) else source
+    return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+
+
+class Prefixed(io.RawIOBase):
+    """A pipe whose first bytes were already read (to sniff them), put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read1(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
 
 
 def read_error(path: Path, codec: str, exc: Exception) -> LogInputError:

@@ -95,6 +95,13 @@ def test_truncated_gzip_keeps_what_was_readable(tmp_path: Path) -> None:
     assert any("stopped early" in n and "gzip" in n for n in loaded.notes)
 
 
+def test_compressed_stdin_is_decompressed() -> None:
+    code = "from logcore.reader import read_text; r = read_text('-', tail=1); print(r.line_count, r.text)"
+    out = subprocess.run([sys.executable, "-c", code], input=gzip.compress(numbered(5000)),
+                         capture_output=True, check=True)
+    assert out.stdout.decode().strip() == "1 line 5000"
+
+
 def test_stdin_is_spooled() -> None:
     code = "from logcore.reader import read_text; r = read_text('-', tail=2); print(r.source, r.first_line, repr(r.text))"
     out = subprocess.run([sys.executable, "-c", code], input=numbered(20000), capture_output=True, check=True)
