@@ -22,6 +22,8 @@ from logcore.tokens import WILDCARD, mask, split
 # template, so a log of unique free text cannot exhaust memory (about 2 kB per template).
 _CACHE_LIMIT = 200_000
 _MAX_TEMPLATES = 20_000
+# Only a message's head decides its template, so a multi-megabyte line costs no more than a long one.
+_MAX_MESSAGE_CHARS = 4096
 # Share of a template's tokens a new signature must repeat exactly to join it.
 _MIN_SIMILARITY = 0.6
 # Leading tokens that must be equal to compare at all: messages start with the words that name
@@ -76,6 +78,8 @@ class TemplateMiner:
 
     def add(self, message: str, line: int = -1, level: str | None = None) -> int:
         """The id of the message's template; `line` < 0 means the line after the previous one."""
+        if len(message) > _MAX_MESSAGE_CHARS:
+            message = message[:_MAX_MESSAGE_CHARS]
         folded = _fold_digits("0", message)
         template_id = self._by_folded.get(folded)
         if template_id is None:
