@@ -9,6 +9,7 @@ this machine whatever else is running. Run `python -m bench.logcore_templates` f
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import statistics
 import sys
@@ -173,6 +174,8 @@ def run() -> list[tuple[str, str, str]]:
     """(metric, value, note) rows for bench/logcore.py."""
     if not LOGHUB.is_dir():
         return [("template GA", "skipped", f"loghub samples not found at {LOGHUB}")]
+    if importlib.util.find_spec("drain3") is None:
+        return [("template GA", "skipped", "drain3 (the baseline) is not installed: pip install -e '.[bench]'")]
     rows = compare()
     out = []
     for r in rows:
