@@ -21,6 +21,7 @@ fallback (and the safety net where inotify is unavailable or misses events, e.g.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from logcore.decode import DEFAULT_MAX_CHARS, decode_line
+from logcore.errors import LogInputError
 from logcore.sources import compression_of
 
 _READ = 1 << 20
@@ -109,11 +111,15 @@ class _Open:
 
 
 def _open(path: Path) -> _Open | None:
+    """The regular file at `path`, or None (absent, or a pipe/directory that cannot be followed)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # O_NONBLOCK: a FIFO must not hang us
     except OSError:
         return None
     st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        return None
     return _Open(fd, (st.st_dev, st.st_ino))
 
 
@@ -123,6 +129,8 @@ class Follower:
     def __init__(self, path: str | Path, *, from_start: bool = False, poll_interval: float = 0.25,
                  grace: float = 2.0) -> None:
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            raise LogInputError(f"{self.path} is not a regular file; follow a log file, or pipe it to `logchat -`")
         self.poll_interval = poll_interval
         self.grace = grace
         self.notices: list[str] = []  # what happened to the file, for a status line

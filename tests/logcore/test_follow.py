@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from logcore.errors import LogInputError
 from logcore.follow import Follower
 
 
@@ -138,3 +138,8 @@ def test_blocking_iteration_wakes_on_writes_and_stops_on_close(tmp_path: Path) -
     reader.join(timeout=25)
     assert not reader.is_alive()
     assert batches == [["hello"]]
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LogInputError, match="not a regular file"):
+        Follower(tmp_path)
