@@ -27,7 +27,8 @@ from logcore.sources import Prefixed, compression_of, open_decompressed, read_er
 CHUNK = 4 << 20
 _FIRST_READ = 64 << 10
 _TAIL_SCAN_MAX = 64 << 20  # how far tail_lines reads back before the index exists
-_BATCH_READ_MAX = 4 << 20  # lines() reads a span in one pread when it is at most this big
+_BATCH_READ_MAX = 4 << 20
+_RECHECK = 256  # bytes re-read by refresh() to notice a truncated-and-regrown file  # lines() reads a span in one pread when it is at most this big
 _MAX_BYTES_PER_CHAR = 4
 
 
@@ -71,6 +72,7 @@ class LogFile:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self._scan_lock = threading.Lock()
+        self._recent: tuple[int, bytes] = (0, b"")  # (offset, the bytes just before it) after a scan
         self._fd_lock = threading.Lock()  # the index worker owns the descriptor while it runs
         self._indexing = False
         self._closed = False
@@ -222,9 +224,11 @@ class LogFile:
             view = memoryview(buf)[:size]
             n = os.preadv(self._fd, [view], self._scanner.pos)
             if not n:
-                return
+                break
             self._scanner.feed(view[:n])
             size = min(size * 4, CHUNK)
+        pos = self._scanner.pos
+        self._recent = (pos, os.pread(self._fd, min(pos, _RECHECK), pos - min(pos, _RECHECK)))
 
     # -- following -----------------------------------------------------------------------------
 
@@ -238,10 +242,23 @@ class LogFile:
                 os.close(self._fd)
                 self._fd = replaced
                 self._scanner.reset()
-            elif os.fstat(self._fd).st_size < self._scan_pos:
+            elif not self._intact():
                 self._scanner.reset()
+            before = self._recent
             self._scan_file()
+            if not self._intact(before):  # truncated while we scanned: what we read may be misaligned
+                self._scanner.reset()
+                self._scan_file()
         return self.line_count
+
+    def _intact(self, recent: tuple[int, bytes] | None = None) -> bool:
+        """Whether the bytes last scanned before an offset are still there.
+
+        A size check alone misses copytruncate followed by fast regrowth past our offset, which
+        would leave every later line misaligned.
+        """
+        pos, tail = recent or self._recent
+        return os.pread(self._fd, len(tail), pos - len(tail)) == tail if pos else True
 
     def _replacement_fd(self) -> int | None:
         """A descriptor for the file now at our path, when rotation put a different file there."""

@@ -212,6 +212,8 @@ def test_refresh_follows_growth_truncation_and_rotation(tmp_path: Path) -> None:
         assert lf.refresh() == 5 and lf.line(4) == "line 5 partial done"
         log.write_bytes(b"after truncate\n")  # same inode, shorter
         assert lf.refresh() == 1 and lf.line(0) == "after truncate"
+        log.write_bytes(b"".join(b"regrown %d\n" % i for i in range(9)))  # copytruncate + fast writer
+        assert lf.refresh() == 9 and lf.line(0) == "regrown 0" and lf.line(8) == "regrown 8"
         log.rename(tmp_path / "live.log.1")
         write(log, numbered(2, start=100))
         assert lf.refresh() == 2 and lf.lines(0, 2) == ["line 100", "line 101"]
