@@ -212,6 +212,22 @@ def access(line: str) -> Fields | None:
     return Fields(timestamps.clf(m["ts"]), http_status_level(m["status"]), m["client"], _msg(m))
 
 
+# -- Kubernetes / Go (klog, glog) --------------------------------------------------------------
+
+_KLOG = re.compile(r"^(?P<level>[IWEF])(?P<md>\d{4}) (?P<clock>\d\d:\d\d:\d\d\.\d+)\s+\d+ (?P<component>[^\]\s]+)\]" + _REST)
+_KLOG_LEVEL = {"I": "INFO", "W": "WARN", "E": "ERROR", "F": "FATAL"}
+
+
+def klog(line: str) -> Fields | None:
+    """`I1125 16:45:12.123456    1234 server.go:87] message` (no year: the current one)."""
+    m = _KLOG.match(line)
+    if m is None:
+        return None
+    md = m["md"]
+    stamp = timestamps.iso(f"{timestamps.THIS_YEAR}-{md[:2]}-{md[2:]} {m['clock']}")
+    return Fields(stamp, _KLOG_LEVEL[m["level"]], m["component"], _msg(m))
+
+
 # -- structured lines -----------------------------------------------------------------------------
 
 _TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "t", "datetime", "asctime", "date")
@@ -294,6 +310,7 @@ CATALOGUE: tuple[Layout, ...] = (
     Layout("zookeeper", zookeeper, True),
     Layout("python", python, True),
     Layout("log4j", log4j, True),
+    Layout("klog", klog, True),
     Layout("syslog-5424", syslog_5424, False),
     Layout("syslog-3164", syslog_3164, False),
     Layout("apache-error", apache_error, False),

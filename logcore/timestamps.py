@@ -14,7 +14,7 @@ from functools import lru_cache
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
-_THIS_YEAR = datetime.now().year
+THIS_YEAR = datetime.now().year
 
 
 def _safe(build):
@@ -43,7 +43,7 @@ def syslog(text: str) -> datetime | None:
         return iso(text)
     month, day, clock = text.split()
     h, m, s = clock.split(":")
-    return datetime(_THIS_YEAR, _MONTHS[month], int(day), int(h), int(m), int(s))
+    return datetime(THIS_YEAR, _MONTHS[month], int(day), int(h), int(m), int(s))
 
 
 @_safe

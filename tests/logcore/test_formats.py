@@ -155,3 +155,19 @@ def test_loghub_messages_equal_content_column(loghub: Path, system: str) -> None
     by_line = {r.line: r.message for r in parse_records(lines, fmt)}
     same = sum(by_line.get(i) == row["Content"] for i, row in enumerate(rows))
     assert same / len(rows) >= 0.99, f"{system}: {same}/{len(rows)}"
+
+
+def test_klog_with_go_panic_folded() -> None:
+    fmt, recs = only([
+        "I1125 16:45:12.123456    1234 server.go:87] listening on :8080",
+        "E1125 16:45:13.000001    1234 handler.go:12] request failed: timeout",
+        "goroutine 1 [running]:",
+        "main.main()",
+        "W1125 16:45:14.5    1234 server.go:90] slow",
+    ])
+    assert fmt.name == "klog"
+    assert [(r.level, r.component, r.message, r.continuation) for r in recs] == [
+        ("INFO", "server.go:87", "listening on :8080", 0),
+        ("ERROR", "handler.go:12", "request failed: timeout", 2),
+        ("WARN", "server.go:90", "slow", 0)]
+    assert (recs[0].timestamp.month, recs[0].timestamp.day, recs[0].timestamp.microsecond) == (11, 25, 123456)
