@@ -20,8 +20,8 @@ about 10 µs, which would dominate a million-line digest. (The template text wou
 miner folds "alignment.....0" into one variable and the dump shape is lost.) Severities are per
 line.
 
-Everything is kept in compact per-record columns so a million-line log costs tens of MB here;
-`Record` objects are never stored.
+The records themselves are never stored: `logcore.record_scan` keeps compact per-record columns,
+so a million-line log costs tens of MB here.
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from dataclasses import dataclass
 
 from logcore.formats import Record
 from logcore.line_signals import SEVERITY, Wording, badness
-from logcore.record_scan import CODE_LEVEL, LEVELS, Columns, scan
+from logcore.record_scan import CODE_LEVEL, Columns, scan
 from logcore.templates import TemplateMiner
 
 FLAG_SCORE = 0.5
-__all__ = ["LEVELS", "LineAnomaly", "TemplateSignal", "Silence", "Analysis", "analyze", "score_anomalies"]
 _RARE_AT = math.log(1000)  # a share of 1/1000 or less is fully rare
 _WARMUP_SHARE = 0.1
 _WARMUP_MIN = 20
@@ -132,7 +131,7 @@ class Analysis:
 def analyze(lines: Sequence[str], first_line: int = 0) -> Analysis:
     """Format, records, templates and anomalies of `lines` (0-based `first_line` in the file)."""
     result = scan(lines, first_line)
-    scoring = score_columns(result.columns, result.miner, total_lines=len(lines))
+    scoring = score_columns(result.columns, result.miner)
     return Analysis(
         format_name=result.format_name,
         first_line=first_line,
@@ -151,11 +150,10 @@ def score_anomalies(records: Sequence[Record], assignments: Sequence[int],
     columns = Columns()
     for record, template_id in zip(records, assignments, strict=True):
         columns.add(record.line, template_id, record.level, record.timestamp, record.message)
-    total = sum(1 + r.continuation for r in records)
-    return score_columns(columns, miner, total_lines=total).anomalies
+    return score_columns(columns, miner).anomalies
 
 
-def score_columns(columns: Columns, miner: TemplateMiner, *, total_lines: int) -> Scoring:
+def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
     """Score every record of `columns` and sum up each template."""
     n = len(columns.templates)
     if n == 0:

@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from logcore.anomaly import LEVELS, Analysis, analyze
+from logcore.anomaly import Analysis, analyze
 from logcore.digest import build_digest
 from logcore.errors import LogchatError, LogInputError
+from logcore.levels import LEVELS
 from logcore.printable import printable
 from logcore.reader import LoadedLog, read_text
 from logcore.token_estimate import estimate_tokens

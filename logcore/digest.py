@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from logcore.anomaly import LEVELS, Analysis, TemplateSignal, analyze, format_duration
+from logcore.anomaly import Analysis, TemplateSignal, analyze, format_duration
 from logcore.errors import LogchatError
+from logcore.levels import LEVELS
 from logcore.printable import printable
 
 _EXAMPLE_CHARS = 300  # an example line longer than this is cut (a 50 MB line must not eat the budget)

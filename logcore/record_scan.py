@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from logcore.format_catalog import Fields
 from logcore.formats import UNKNOWN, LogFormat, detect_format, parse_records
+from logcore.levels import LEVELS
 from logcore.line_signals import Wording, badness, read_wording
 from logcore.templates import TemplateMiner
 from logcore.unknown_lines import refine_unknown
 
-LEVELS = ("TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL")
 LEVEL_CODE = {name: i + 1 for i, name in enumerate(LEVELS)}  # 0 = no level
 CODE_LEVEL: dict[int, str | None] = {0: None, **{i + 1: name for i, name in enumerate(LEVELS)}}
 TIME_SAMPLE = 16
@@ -87,7 +87,7 @@ def seconds(timestamp: datetime | None) -> float:
 class _ShapeCache:
     """A layout parser that parses each digit-shape of line once."""
 
-    def __init__(self, parse: "Callable[[str], Fields | None]") -> None:
+    def __init__(self, parse: Callable[[str], Fields | None]) -> None:
         self.parse = parse
         self._fields: dict[bytes, Fields | None] = {}
 
@@ -146,12 +146,13 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
     return Scan(fmt.name, columns, miner)
 
 
-def _timestamp(parse: "Callable[[str], Fields | None]", line: str) -> datetime | None:
+def _timestamp(parse: Callable[[str], Fields | None], line: str) -> datetime | None:
     fields = parse(line)
     return None if fields is None else fields.timestamp
 
 
-def _pin_down(columns: Columns, parse, lines: Sequence[str], first_line: int) -> None:
+def _pin_down(columns: Columns, parse: Callable[[str], Fields | None], lines: Sequence[str],
+              first_line: int) -> None:
     """Parse the last record's time, and every time inside a sampled gap that may hide a silence."""
     times = columns.times
     n = len(times)
