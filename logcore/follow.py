@@ -9,7 +9,8 @@ What is guaranteed, per rotation style (see tests/logcore/test_follow_logrotate.
   (the bytes just before our offset are re-checked on every poll). Lines written after our last
   read but before the copy are recovered from the copy (`NAME.1`, `NAME-DATE`, ...) by matching
   those same bytes. Lines the writer appends between logrotate's copy and its truncate exist in
-  neither file: logrotate loses them itself, and no reader can deliver them.
+  neither file: logrotate loses them itself, and no reader can deliver them. Copies compressed
+  at once (`compress` without `delaycompress`) are not searched.
 - a file that does not exist yet is waited for and read from its start when it appears.
 
 Lines are yielded only once their newline has arrived (a half-written line is held back); a
@@ -204,22 +205,41 @@ class Follower:
         return _open(self.path)
 
     def _recover_from_copy(self, current: _Open) -> list[str]:
-        """After copytruncate: the lines we had not read yet, from the rotated copy."""
-        for candidate in self._rotated_siblings():
+        """After copytruncate: the lines we had not read yet, from the rotated copy.
+
+        The copy holding our last bytes is usually the newest; when several rotations happened
+        between two polls it is an older one, and the newer copies are whole generations we
+        never saw, delivered oldest first.
+        """
+        siblings = self._rotated_siblings()
+        for k, candidate in enumerate(siblings):
             copy = _open(candidate)
             if copy is None:
                 continue
             try:
-                if current.recent and os.pread(copy.fd, len(current.recent),
-                                               current.pos - len(current.recent)) == current.recent:
-                    copy.pos, copy.recent, copy.lines = current.pos, current.recent, current.lines
-                    lines = copy.lines.feed(copy.read_new())
-                    self.notices.append(f"{self.path} was truncated; read its last lines from {candidate.name}")
-                    return lines
+                if not (current.recent and copy.intact(current.pos, current.recent)):
+                    continue
+                copy.pos, copy.recent, copy.lines = current.pos, current.recent, current.lines
+                lines = copy.lines.feed(copy.read_new())
             finally:
                 copy.close()
+            for newer in reversed(siblings[:k]):
+                lines += self._whole(newer)
+            self.notices.append(f"{self.path} was truncated; read its last lines from {candidate.name}")
+            return lines
         self.notices.append(f"{self.path} was truncated; following it from its start")
         return []
+
+    @staticmethod
+    def _whole(path: Path) -> list[str]:
+        generation = _open(path)
+        if generation is None:
+            return []
+        try:
+            lines = generation.lines.feed(generation.read_new())
+            return lines + generation.lines.flush()
+        finally:
+            generation.close()
 
     def _rotated_siblings(self) -> list[Path]:
         """Likely rotated copies (NAME.1, NAME-20240101, ...), newest first, uncompressed only."""

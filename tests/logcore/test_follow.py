@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -143,3 +144,22 @@ def test_blocking_iteration_wakes_on_writes_and_stops_on_close(tmp_path: Path) -
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LogInputError, match="not a regular file"):
         Follower(tmp_path)
+
+
+def test_two_copytruncates_between_polls_lose_no_generation(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"")
+    with Follower(log) as f:
+        append(log, b"".join(b"gen0 %03d\n" % i for i in range(50)))
+        assert len(f.poll()) == 50
+        append(log, b"gen0 unread\n")
+        (tmp_path / "app.log.2").write_bytes(log.read_bytes())  # first rotation's copy, now .2
+        log.write_bytes(b"")
+        append(log, b"".join(b"gen1 %03d\n" % i for i in range(80)))
+        os.utime(tmp_path / "app.log.2", (time.time() - 5, time.time() - 5))
+        (tmp_path / "app.log.1").write_bytes(log.read_bytes())  # second rotation's copy
+        log.write_bytes(b"")
+        append(log, b"gen2 000\n")
+        got = f.poll()
+        assert got[0] == "gen0 unread" and got[1:81] == [f"gen1 {i:03d}" for i in range(80)]
+        assert got[81:] == ["gen2 000"]
