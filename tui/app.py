@@ -52,7 +52,7 @@ class WatchSettings:
 
     every_lines: int = 200
     every_seconds: float = 30.0
-    max_tokens: int = 200
+    max_tokens: int = 320  # room for the schema's longest reply, so it is never cut mid-string
 
 
 @dataclass
@@ -339,12 +339,18 @@ class LogchatApp(App[None]):
         if backend is None:
             self.post_message(ScopeSized(scope.label, len(text) // 4, False))
             return
+        # llama.cpp is not thread-safe: while the model is busy the size is an estimate.
+        if not self._model_lock.acquire(blocking=False):
+            self.post_message(ScopeSized(scope.label, len(text) // 4, False))
+            return
         try:
             tokens = backend.count_tokens(text)
         except Exception:  # counting is advisory; the answer path reports real failures
             tokens, exact = len(text) // 4, False
         else:
             exact = bool(getattr(backend, "counts_exact", True))
+        finally:
+            self._model_lock.release()
         self.post_message(ScopeSized(scope.label, tokens, exact))
 
     def on_scope_sized(self, message: ScopeSized) -> None:
@@ -456,10 +462,10 @@ class LogchatApp(App[None]):
         try:
             backend = self._ensure_backend()
             conversation.model = backend.name
-            if scope is not None:
-                conversation.log_text, notes = self._scope_text(backend, conversation, *scope)
-            messages = build_messages(conversation.log_text, conversation.turns)
             with self._model_lock:
+                if scope is not None:
+                    conversation.log_text, notes = self._scope_text(backend, conversation, *scope)
+                messages = build_messages(conversation.log_text, conversation.turns)
                 for piece in backend.stream(messages, max_tokens=self.settings.max_tokens,
                                             temperature=self.settings.temperature, cancel=cancel):
                     self.post_message(AnswerChunk(generation, piece))

@@ -21,13 +21,13 @@ RISK_SCHEMA: dict = {
         "messages": {
             "type": "object",
             "properties": {
-                "critical": {"type": "array", "items": {"type": "integer"}, "maxItems": 20},
-                "warning": {"type": "array", "items": {"type": "integer"}, "maxItems": 20},
+                "critical": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
+                "warning": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
             },
             "required": ["critical", "warning"],
             "additionalProperties": False,
         },
-        "summary": {"type": "array", "items": {"type": "string", "maxLength": 200}, "maxItems": 5},
+        "summary": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 3},
     },
     "required": ["risk_score", "should_alert_user", "messages", "summary"],
     "additionalProperties": False,
