@@ -63,6 +63,9 @@ class LogFile:
         self.path = path
         self.display_name = display_name
         self.error: LogInputError | None = None  # set when a compressed stream breaks midway
+        # Bumped by refresh() whenever lines already counted may read differently now (the file
+        # was truncated or replaced, or its unterminated last line grew): drop cached lines.
+        self.generation = 0
         self._fd = fd
         self._stream = stream
         self._codec = codec
@@ -237,19 +240,28 @@ class LogFile:
         if self._stream is not None or not self._done.is_set():
             return self.line_count
         with self._scan_lock:
+            partial_before = self.line_count > len(self._index)
+            pos_before = self._scan_pos
             replaced = self._replacement_fd()
             if replaced is not None:
                 os.close(self._fd)
                 self._fd = replaced
-                self._scanner.reset()
+                self._restart()
             elif not self._intact():
-                self._scanner.reset()
+                self._restart()
             before = self._recent
             self._scan_file()
             if not self._intact(before):  # truncated while we scanned: what we read may be misaligned
-                self._scanner.reset()
+                self._restart()
                 self._scan_file()
+            if partial_before and self._scan_pos != pos_before:
+                self.generation += 1  # the unterminated last line, already counted, has grown
         return self.line_count
+
+    def _restart(self) -> None:
+        self._scanner.reset()
+        self._recent = (0, b"")
+        self.generation += 1
 
     def _intact(self, recent: tuple[int, bytes] | None = None) -> bool:
         """Whether the bytes last scanned before an offset are still there.

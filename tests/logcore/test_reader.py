@@ -207,11 +207,17 @@ def test_refresh_follows_growth_truncation_and_rotation(tmp_path: Path) -> None:
         with log.open("ab") as f:
             f.write(b"line 4\nline 5 partial")
         assert lf.refresh() == 5 and lf.line(4) == "line 5 partial"
+        assert lf.generation == 0
         with log.open("ab") as f:
             f.write(b" done\n")
         assert lf.refresh() == 5 and lf.line(4) == "line 5 partial done"
+        assert lf.generation == 1  # a counted line changed: viewers must drop cached text
+        with log.open("ab") as f:
+            f.write(b"line 6\n")
+        assert lf.refresh() == 6 and lf.generation == 1
         log.write_bytes(b"after truncate\n")  # same inode, shorter
         assert lf.refresh() == 1 and lf.line(0) == "after truncate"
+        assert lf.generation == 2
         log.write_bytes(b"".join(b"regrown %d\n" % i for i in range(9)))  # copytruncate + fast writer
         assert lf.refresh() == 9 and lf.line(0) == "regrown 0" and lf.line(8) == "regrown 8"
         log.rename(tmp_path / "live.log.1")
