@@ -88,7 +88,7 @@ def parse_records(lines: Iterable[str], fmt: LogFormat | None = None, start: int
     current: Record | None = None
     raw_parts: list[str] = []
     for index, line in enumerate(it, start):
-        record = None if fmt is UNKNOWN else fmt.match(line, index)
+        record = None if fmt.matcher is None else fmt.match(line, index)
         if record is None and current is not None and current.continuation < _MAX_FOLD and _continues(fmt, line):
             current.continuation += 1
             raw_parts.append(line)
