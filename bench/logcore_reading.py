@@ -19,10 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from logcore.formats import detect_format, parse_records
-from logcore.reader import LogFile
+BENCH = Path(__file__).resolve().parent
+# Run as a script, this folder comes first on sys.path and bench/logcore.py would shadow the
+# `logcore` package; drop it before importing the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-REPO = Path(__file__).resolve().parent.parent
+from logcore.formats import detect_format, parse_records  # noqa: E402
+from logcore.reader import LogFile  # noqa: E402
+
+REPO = BENCH.parent
 LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
 SCREEN = 50
 
