@@ -118,12 +118,14 @@ def chunk(inputs: tuple[Path, ...], workdir: Path, per_system: int, min_lines: i
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, help="Seconds per request.")
 @click.option("--max-tokens", default=None, type=int, help="Cap on each task's answer length.")
 @click.option("--limit", default=None, type=int, help="Use only the first N chunks.")
+@click.option("--seed", default=None, type=int, help="Sampling seed sent to the teacher (reproducible runs).")
+@click.option("--temperature", default=None, type=float, help="Override every task's sampling temperature.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
 @reports_errors
 def generate(
     workdir: Path, tasks: str | None, endpoint: str | None, api_key: str | None, model: str | None,
     server: str, concurrency: int, timeout_s: float, max_tokens: int | None, limit: int | None,
-    no_progress: bool,
+    seed: int | None, temperature: float | None, no_progress: bool,
 ) -> None:
     """Ask the teacher for every chunk and task; resumable, nothing asked twice."""
     from models.endpoint import list_models, resolve_endpoint, server_kind
@@ -148,7 +150,8 @@ def generate(
     click.echo(f"teacher {name} at {target.base_url} ({config.server}); "
                f"{len(chunks)} chunks x {len(specs)} tasks", err=True)
     stats, teacher = asyncio.run(run_generate(
-        chunks, specs, workdir / GENERATIONS, config, max_tokens=max_tokens, progress=not no_progress,
+        chunks, specs, workdir / GENERATIONS, config, max_tokens=max_tokens, seed=seed, temperature=temperature,
+        progress=not no_progress,
     ))
     click.echo(stats.summary(teacher.requests, teacher.retries))
     for error in stats.errors[:5]:

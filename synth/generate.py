@@ -69,8 +69,9 @@ def request_schema(spec: TaskSpec, chunk: Chunk) -> dict[str, Any] | None:
     if spec.schema is None or spec.name != "risk":
         return spec.schema
     line_item = {"type": "integer", "enum": list(range(chunk.start_line, chunk.end_line + 1))}
+    line_list = {"type": "array", "items": line_item, "maxItems": len(chunk.lines), "uniqueItems": True}
     messages = dict(spec.schema["properties"]["messages"])
-    messages["properties"] = {name: {"type": "array", "items": line_item} for name in ("critical", "warning")}
+    messages["properties"] = {name: line_list for name in ("critical", "warning")}
     return {**spec.schema, "properties": {**spec.schema["properties"], "messages": messages}}
 
 
@@ -104,13 +105,17 @@ async def generate(
     config: TeacherConfig,
     *,
     max_tokens: int | None = None,
+    seed: int | None = None,
+    temperature: float | None = None,
     progress: bool = True,
 ) -> tuple[GenerateStats, Teacher]:
     stats = GenerateStats()
     store = AppendLog(out)
     todo: asyncio.Queue[tuple[Chunk, TaskSpec]] = asyncio.Queue()
-    for chunk in chunks:
-        for spec in tasks:
+    # Task-major order: consecutive requests share the instructions as a prompt prefix, which
+    # servers with prefix caching (llama.cpp, vLLM) then do not recompute.
+    for spec in tasks:
+        for chunk in chunks:
             stats.planned += 1
             if record_key(chunk.id, spec.name, spec.prompt_hash) in store:
                 stats.skipped += 1
@@ -130,8 +135,9 @@ async def generate(
                 done = await teacher.complete(
                     teacher_messages(spec, chunk),
                     max_tokens=min(spec.max_tokens, max_tokens or spec.max_tokens),
-                    temperature=spec.temperature,
+                    temperature=spec.temperature if temperature is None else temperature,
                     schema=request_schema(spec, chunk),
+                    seed=seed,
                 )
             except RequestRejected as exc:
                 stats.rejected_by_server += 1

@@ -70,8 +70,11 @@ class Teacher:
         max_tokens: int,
         temperature: float,
         schema: dict[str, Any] | None = None,
+        seed: int | None = None,
     ) -> Completion:
         extra: dict[str, Any] = {}
+        if seed is not None:
+            extra["seed"] = seed
         if schema is not None:
             extra["response_format"] = response_format(schema, self.config.server)
         async with self.slots:
