@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from logcore.decode import DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedLine, binary_problem, decode_line
+from logcore.decode import (DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedBlock, DecodedLine, binary_problem,
+                            decode_block, decode_line)
 from logcore.errors import LogInputError
 from logcore.index import LineIndex, Scanner
 from logcore.sources import Prefixed, compression_of, open_decompressed, read_error
@@ -303,28 +304,28 @@ class LogFile:
         # A short read means the file shrank under us: show what is there, never fail.
         return decode_line(raw, max_chars, length if len(raw) == want else None)
 
-    def decoded(self, start: int, stop: int, max_chars: int | None = None) -> list[DecodedLine]:
-        """Lines [start, stop) with their invalid-UTF-8 and truncation flags."""
+    def decoded(self, start: int, stop: int, max_chars: int | None = None) -> DecodedBlock:
+        """Lines [start, stop), with which of them had invalid UTF-8 or were cut."""
         stop = min(stop, self.line_count)
         if start >= stop:
-            return []
+            return DecodedBlock([])
         first, _ = self._span(start)
         _, last = self._span(stop - 1)
         if last - first > _BATCH_READ_MAX:
-            return [self._read_decoded(*self._span(i), max_chars) for i in range(start, stop)]
-        block = os.pread(self._fd, last - first, first)
-        out = []
-        for i in range(start, stop):
-            a, b = self._span(i)
-            out.append(decode_line(block[a - first:b - first], max_chars))
-        return out
+            lines = [self._read_decoded(*self._span(i), max_chars) for i in range(start, stop)]
+            return DecodedBlock([d.text for d in lines], [i for i, d in enumerate(lines) if d.invalid_utf8],
+                                [i for i, d in enumerate(lines) if d.truncated])
+        block = decode_block(os.pread(self._fd, last - first, first), max_chars)
+        if len(block.lines) != stop - start:  # the file changed under us: show what is there, padded
+            block.lines = (block.lines + [""] * (stop - start))[:stop - start]
+        return block
 
     def line(self, i: int, max_chars: int | None = None) -> str:
         """Line i (0-based): decoded, no EOL, invalid UTF-8 replaced, long lines cut with a marker."""
         return self._read_decoded(*self._span(i), max_chars).text
 
     def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
-        return [d.text for d in self.decoded(start, stop, max_chars)]
+        return self.decoded(start, stop, max_chars).lines
 
     def tail_lines(self, n: int, max_chars: int | None = None) -> list[str]:
         """The last n lines, read back from EOF so a plain file shows them before it is indexed."""
@@ -418,11 +419,10 @@ def read_text(path: str | Path, *, lines: tuple[int | None, int | None] | None =
         invalid = 0
         truncated: list[int] = []
         for batch in range(start, stop, 10_000):
-            for offset, d in enumerate(log.decoded(batch, min(stop, batch + 10_000))):
-                texts.append(d.text)
-                invalid += d.invalid_utf8
-                if d.truncated:
-                    truncated.append(batch + offset + 1)
+            block = log.decoded(batch, min(stop, batch + 10_000))
+            texts += block.lines
+            invalid += len(block.invalid_utf8)
+            truncated += [batch + i + 1 for i in block.truncated]
         if invalid:
             notes.append(f"{invalid:,} line{'s' if invalid != 1 else ''} had invalid UTF-8 (replaced with U+FFFD)")
         if truncated:

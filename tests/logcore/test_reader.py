@@ -256,3 +256,16 @@ def test_tail_of_a_compressed_file_without_indexing_first(tmp_path: Path) -> Non
     with LogFile.open(log) as lf:
         assert lf.tail_lines(2) == ["line 99999", "line 100000"]
         assert lf.line_count == 100_000
+
+
+def test_pages_of_lines_are_cleaned_like_single_lines(tmp_path: Path) -> None:
+    head = numbered(1000)  # keeps the NUL byte past the 8 KiB a binary file is told by
+    log = write(tmp_path / "page.log", head + b"short\r\n" + b"z" * 40 + b"\r\nnul\x00here\nbad\xff\nlast")
+    with LogFile.open(log) as lf:
+        lf.index(background=False)
+        page = lf.lines(1000, 1005, max_chars=20)
+        assert page == [lf.line(i, max_chars=20) for i in range(1000, 1005)]
+        assert page[0] == "short" and page[1].startswith("z" * 20 + " … [line truncated")
+        assert page[2:] == ["nul\u2400here", "bad\ufffd", "last"]
+        assert lf.decoded(1000, 1005, max_chars=20).truncated == [1]
+        assert lf.decoded(1000, 1005).invalid_utf8 == [3]
