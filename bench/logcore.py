@@ -56,6 +56,7 @@ def sibling(name: str) -> ModuleType | None:
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
 
@@ -230,28 +231,31 @@ def big_digest_rows() -> list[Row]:
     ]
 
 
-def main() -> None:
-    skip = set(filter(None, os.environ.get("LOGCHAT_BENCH_SKIP", "").split(",")))
-    rows: list[Row] = []
-    reading = None if "reading" in skip else sibling("logcore_reading")
-    if reading is not None:
-        with tempfile.TemporaryDirectory(prefix="logchat-bench-") as tmp:
-            rows += reading.run(Path(tmp))
-    templates = None if "templates" in skip else sibling("logcore_templates")
-    if templates is not None:
-        rows += templates.run()
-    if LOGHUB.is_dir():
-        rows += anomaly_rows()
-        rows += bgl_digest_rows()
-    else:
-        rows.append(("anomalies, BGL digest", "skipped", f"loghub samples not found at {LOGHUB}"))
-    rows += big_digest_rows()
+def print_rows(rows: list[Row]) -> None:
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
     print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
     print(f"{'-' * width}  {'-' * vwidth}  ----")
     for metric, value, note in rows:
-        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}", flush=True)
+        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}")
+    print(flush=True)
+
+
+def main() -> None:
+    """Each part prints its table as soon as it is done (the reading part alone takes minutes)."""
+    skip = set(filter(None, os.environ.get("LOGCHAT_BENCH_SKIP", "").split(",")))
+    reading = None if "reading" in skip else sibling("logcore_reading")
+    if reading is not None:
+        with tempfile.TemporaryDirectory(prefix="logchat-bench-") as tmp:
+            print_rows(reading.run(Path(tmp)))
+    templates = None if "templates" in skip else sibling("logcore_templates")
+    if templates is not None:
+        print_rows(templates.run())
+    if LOGHUB.is_dir():
+        print_rows(anomaly_rows() + bgl_digest_rows())
+    else:
+        print(f"anomalies and BGL digest skipped: loghub samples not found at {LOGHUB}")
+    print_rows(big_digest_rows())
 
 
 if __name__ == "__main__":

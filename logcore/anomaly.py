@@ -26,19 +26,17 @@ so a million-line log costs tens of MB here.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from logcore.anomaly_score import FLAG_SCORE, rarity, surprise
 from logcore.formats import Record
 from logcore.line_signals import SEVERITY, Wording, badness
 from logcore.record_scan import CODE_LEVEL, Columns, scan
 from logcore.templates import TemplateMiner
 
-FLAG_SCORE = 0.5
-_RARE_AT = math.log(1000)  # a share of 1/1000 or less is fully rare
 _WARMUP_SHARE = 0.1
 _WARMUP_MIN = 20
 
@@ -159,7 +157,7 @@ def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
     if n == 0:
         return Scoring([], {}, [])
     signals = _template_signals(columns, miner)
-    candidates = _candidates(columns, signals)
+    candidates = _candidates(columns)
     silences, after_silence = _silences(columns)
     bursts = _bursts(columns, candidates)
     anomalies: list[LineAnomaly] = []
@@ -168,8 +166,7 @@ def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
         in_burst = i in bursts
         signal.burst_lines += in_burst
         gap = after_silence.get(i)
-        surprise = 0.4 + 0.6 * signal.rarity + 0.15 * signal.new + 0.1 * in_burst + 0.05 * (gap is not None)
-        score = round(min(1.0, line_badness * surprise), 3)
+        score = round(min(1.0, line_badness * surprise(signal.rarity, signal.new, in_burst, gap is not None)), 3)
         if score > signal.top_score:
             signal.top_score, signal.top_line = score, columns.lines[i]
         if score >= FLAG_SCORE:
@@ -194,7 +191,7 @@ def _template_signals(columns: Columns, miner: TemplateMiner) -> dict[int, Templ
             count=count,
             first_record=first[tid],
             badness=badness(None, wording),
-            rarity=_rarity(count, n),
+            rarity=rarity(count, n),
             new=first[tid] >= warmup and n > warmup,
             burst_lines=0,
             flagged=0,
@@ -213,23 +210,9 @@ def _template_signals(columns: Columns, miner: TemplateMiner) -> dict[int, Templ
     return signals
 
 
-def _rarity(count: int, total: int) -> float:
-    return min(1.0, math.log(total / count) / _RARE_AT) if count < total else 0.0
-
-
-def _candidates(columns: Columns, signals: dict[int, TemplateSignal]) -> list[tuple[int, float]]:
+def _candidates(columns: Columns) -> list[tuple[int, float]]:
     """(record index, badness) of every record with any badness; the rest cannot be flagged."""
-    cache: dict[tuple[int, int], float] = {}
-    out: list[tuple[int, float]] = []
-    templates, levels = columns.templates, columns.levels
-    for i in range(len(templates)):
-        key = (templates[i], levels[i])
-        line_badness = cache.get(key)
-        if line_badness is None:
-            line_badness = cache[key] = badness(CODE_LEVEL[key[1]], signals[key[0]].wording)
-        if line_badness > 0.0:
-            out.append((i, line_badness))
-    return out
+    return [(i, columns.line_badness(columns.templates[i], columns.level(i))) for i in columns.suspects]
 
 
 def _silences(columns: Columns) -> tuple[list[Silence], dict[int, float]]:
@@ -259,11 +242,13 @@ def _bursts(columns: Columns, candidates: list[tuple[int, float]]) -> set[int]:
     bucket = max(60.0, span / 100)
     per_template: dict[int, list[int]] = {}
     for i, _ in candidates:
-        if times[i] == times[i]:
-            per_template.setdefault(columns.templates[i], []).append(i)
+        per_template.setdefault(columns.templates[i], []).append(i)
     out: set[int] = set()
-    for indexes in per_template.values():
-        expected = len(indexes) * bucket / span
+    for all_indexes in per_template.values():
+        # The rate counts every line; only the timed ones can be placed (the scan skips the
+        # timestamps of lines that cannot be flagged).
+        expected = len(all_indexes) * bucket / span
+        indexes = [i for i in all_indexes if times[i] == times[i]]
         buckets = Counter(int(times[i] // bucket) for i in indexes)
         busy = {b for b, c in buckets.items() if c >= 5 and c >= 10 * expected}
         out.update(i for i in indexes if int(times[i] // bucket) in busy)

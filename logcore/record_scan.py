@@ -6,7 +6,8 @@ line's shape exactly except for digits, and a layout regex cannot tell such line
 anything but those digits. So the format's parser is wrapped in a cache keyed by the line with
 its digits zeroed: a repeated shape reuses the parsed level, component and message (hence the
 template id) of its first line, without a regex or a timestamp. Timestamps are then parsed
-only where they are needed: for lines that could be flagged (any badness), for every
+only where they are needed: for lines that could still be flagged (`anomaly_score.could_flag`:
+a WARN template already seen 50,000 times cannot), for every
 `TIME_SAMPLE`-th record (silences are found on those and then pinned down exactly), and for the
 first and last record (the time span).
 
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from logcore.anomaly_score import could_flag
 from logcore.format_catalog import Fields
 from logcore.formats import UNKNOWN, LogFormat, detect_format, parse_records
 from logcore.levels import LEVELS
@@ -31,7 +33,7 @@ from logcore.unknown_lines import refine_unknown
 
 LEVEL_CODE = {name: i + 1 for i, name in enumerate(LEVELS)}  # 0 = no level
 CODE_LEVEL: dict[int, str | None] = {0: None, **{i + 1: name for i, name in enumerate(LEVELS)}}
-TIME_SAMPLE = 16
+TIME_SAMPLE = 32
 _DETECT_SAMPLE = 200
 _CACHE_LIMIT = 100_000
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
@@ -47,17 +49,29 @@ class Columns:
     templates: array = field(default_factory=lambda: array("i"))
     levels: bytearray = field(default_factory=bytearray)  # LEVEL_CODE, 0 = none
     times: array = field(default_factory=lambda: array("d"))  # epoch seconds, NaN = not known
+    suspects: array = field(default_factory=lambda: array("q"))  # records with any badness
     examples: dict[int, str] = field(default_factory=dict)  # template id -> its first message
     wordings: dict[int, Wording] = field(default_factory=dict)  # template id -> wording of that message
+    _badness: dict[tuple[int, str | None], float] = field(default_factory=dict)
 
     def add(self, line: int, template_id: int, level: str | None, timestamp: datetime | None,
             message: str) -> None:
         if template_id not in self.wordings:
             self.note_template(template_id, message)
+        if self.line_badness(template_id, level) > 0.0:
+            self.suspects.append(len(self.templates))
         self.lines.append(line)
         self.templates.append(template_id)
         self.levels.append(LEVEL_CODE.get(level or "", 0))
         self.times.append(seconds(timestamp))
+
+    def line_badness(self, template_id: int, level: str | None) -> float:
+        """`line_signals.badness` of a template's wording at a level, computed once per pair."""
+        key = (template_id, level)
+        value = self._badness.get(key)
+        if value is None:
+            value = self._badness[key] = badness(level, self.wordings[template_id])
+        return value
 
     def note_template(self, template_id: int, message: str) -> None:
         """Remember a new template's first message and judge its wording (once per template)."""
@@ -116,10 +130,12 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
     parse = fmt.matcher
     cached = LogFormat(fmt.name, _ShapeCache(parse), fmt.multiline)
     by_message: dict[str, int] = {}
-    suspicious: dict[tuple[int, str | None], bool] = {}
+    bad_counts: dict[int, int] = {}  # template id -> records with badness seen so far
+    total = len(lines)
     # The loop body runs a million times for a big log: everything it calls is bound locally.
     add_line, add_template = columns.lines.append, columns.templates.append
-    add_level, add_time = columns.levels.append, columns.times.append
+    add_level, add_time, add_suspect = columns.levels.append, columns.times.append, columns.suspects.append
+    cached_badness, line_badness = columns._badness, columns.line_badness
     wordings, level_code, nan = columns.wordings, LEVEL_CODE, math.nan
     for n, record in enumerate(parse_records(lines, cached, start=first_line)):
         message, level = record.message, record.level
@@ -131,13 +147,16 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
             if template_id not in wordings:
                 columns.note_template(template_id, message)
         timestamp = record.timestamp
-        if timestamp is None:
-            key = (template_id, level)
-            bad = suspicious.get(key)
-            if bad is None:
-                bad = suspicious[key] = badness(level, wordings[template_id]) > 0
-            if bad or n % TIME_SAMPLE == 0:
+        bad = cached_badness.get((template_id, level))
+        if bad is None:
+            bad = line_badness(template_id, level)
+        if bad > 0.0:
+            add_suspect(n)
+            seen = bad_counts[template_id] = bad_counts.get(template_id, 0) + 1
+            if timestamp is None and could_flag(bad, seen, total):
                 timestamp = _timestamp(parse, lines[record.line - first_line])
+        if timestamp is None and n % TIME_SAMPLE == 0:
+            timestamp = _timestamp(parse, lines[record.line - first_line])
         add_line(record.line)
         add_template(template_id)
         add_level(level_code.get(level, 0) if level else 0)

@@ -1,0 +1,27 @@
+"""The anomaly score's formula in one place: the scan uses its upper bound, the scorer its value.
+
+    score = badness x surprise,  surprise = 0.4 + 0.6 rarity + 0.15 new + 0.1 burst + 0.05 silence
+
+Rarity is a template's self-information, -log(share), reaching 1 at one line in a thousand.
+"""
+
+from __future__ import annotations
+
+import math
+
+FLAG_SCORE = 0.5
+_RARE_AT = math.log(1000)
+
+
+def rarity(count: int, total: int) -> float:
+    return min(1.0, math.log(total / count) / _RARE_AT) if 0 < count < total else 0.0
+
+
+def surprise(rarity_: float, new: bool, burst: bool, after_silence: bool) -> float:
+    return 0.4 + 0.6 * rarity_ + 0.15 * new + 0.1 * burst + 0.05 * after_silence
+
+
+def could_flag(badness: float, count_so_far: int, total: int) -> bool:
+    """Whether a line of this badness can still reach FLAG_SCORE, its template having at least
+    `count_so_far` of `total` lines (rarity can only fall as the count grows)."""
+    return badness * surprise(rarity(count_so_far, total), True, True, True) >= FLAG_SCORE
