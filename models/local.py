@@ -57,6 +57,31 @@ def check_gguf(path: Path) -> None:
         raise ModelError(f"{path} is not a GGUF file (bad header); re-download or re-export the model")
 
 
+def trained_context(path: Path) -> int:
+    """The GGUF's own context length, from a vocab-only load (metadata, no weights, no KV cache).
+
+    Asking before the real load matters: a context larger than the model's allocates KV-cache
+    memory for positions it never learned (and a silly cap could exhaust the machine's RAM).
+    """
+    import llama_cpp
+    from llama_cpp._internals import LlamaModel
+
+    params = llama_cpp.llama_model_default_params()
+    params.vocab_only = True
+    try:
+        model = LlamaModel(path_model=str(path), params=params, verbose=False)
+    except (ValueError, RuntimeError, OSError):
+        raise ModelError(f"cannot load {path}: the GGUF is corrupt or truncated; re-download or re-export it") from None
+    try:
+        metadata = model.metadata()
+        arch = metadata.get("general.architecture", "llama")
+        return int(metadata.get(f"{arch}.context_length", "0"))
+    except ValueError:
+        return 0
+    finally:
+        model.close()
+
+
 class _CountingLlama:
     """Builds a `Llama` subclass lazily so importing this module does not load llama.cpp."""
 
@@ -97,13 +122,9 @@ class LocalBackend:
         self.path = Path(path).expanduser()
         check_gguf(self.path)
         self.n_threads = n_threads or default_threads()
-        self.llama = self._load(n_ctx_cap)
-        trained = self.llama._model.n_ctx_train()
-        if 0 < trained < n_ctx_cap:
-            # Do not pay KV-cache memory for positions the model was never trained on.
-            self.llama.close()
-            self.llama = self._load(trained)
-        self.context_size = self.llama.n_ctx()
+        trained = trained_context(self.path)
+        self.context_size = min(trained, n_ctx_cap) if trained > 0 else n_ctx_cap
+        self.llama = self._load(self.context_size)
         self.name = f"local:{label or self.path.stem}"
         self.last_usage = Usage()
         self._lock = threading.Lock()
