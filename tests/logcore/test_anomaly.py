@@ -116,3 +116,12 @@ def test_score_anomalies_contract_matches_analyze(loghub: Path) -> None:
     direct = score_anomalies(records, assignments, miner)
     assert [a.line for a in direct] == [a.line for a in analyze(lines).anomalies]
     assert len(direct) > 90
+
+
+def test_silence_between_routine_lines_is_placed_exactly() -> None:
+    """Routine lines' timestamps are only sampled; a gap found between samples is pinned down."""
+    lines = [f"2024-05-01 10:{i // 60:02d}:{i % 60:02d},000 INFO [main] app.Worker: tick {i}" for i in range(537)]
+    lines += [f"2024-05-01 18:{i // 60 % 60:02d}:{i % 60:02d},000 INFO [main] app.Worker: tick {i}"
+              for i in range(537, 1000)]
+    analysis = analyze(lines)
+    assert [(s.after_line, s.seconds) for s in analysis.silences] == [(537, 28801.0)]
