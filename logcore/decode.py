@@ -29,16 +29,16 @@ def truncation_marker(total_bytes: int) -> str:
 def decode_line(raw: bytes, max_chars: int | None = None, total_bytes: int | None = None) -> DecodedLine:
     """Decode one line's bytes (EOL included or not): strip CR/LF, replace invalid UTF-8, cap length.
 
-    `total_bytes` is the full length of the line on disk when `raw` is only its head, so the
-    marker can say how much was cut.
+    `total_bytes` is the full length of the line on disk (without its EOL) when `raw` is only
+    its head, so the marker can say how much was cut.
     """
     limit = DEFAULT_MAX_CHARS if max_chars is None else max_chars
-    total = len(raw) if total_bytes is None else total_bytes
-    cut = total > len(raw)
     if raw.endswith(b"\n"):
         raw = raw[:-1]
     if raw.endswith(b"\r"):
         raw = raw[:-1]
+    total = len(raw) if total_bytes is None else total_bytes
+    cut = total > len(raw)
     try:
         text = raw.decode("utf-8")
         invalid = False

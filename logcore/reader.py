@@ -301,8 +301,11 @@ class LogFile:
         length = end - start
         want = min(length, (max_chars or DEFAULT_MAX_CHARS) * _MAX_BYTES_PER_CHAR + 2)
         raw = os.pread(self._fd, want, start)
-        # A short read means the file shrank under us: show what is there, never fail.
-        return decode_line(raw, max_chars, length if len(raw) == want else None)
+        if want == length or len(raw) < want:  # whole, or the file shrank under us: show what is there
+            return decode_line(raw, max_chars)
+        eol = os.pread(self._fd, 2, end - 2)
+        content = length - (2 if eol == b"\r\n" else 1 if eol.endswith(b"\n") else 0)
+        return decode_line(raw, max_chars, content)
 
     def decoded(self, start: int, stop: int, max_chars: int | None = None) -> DecodedBlock:
         """Lines [start, stop), with which of them had invalid UTF-8 or were cut."""
