@@ -29,6 +29,7 @@ from logcore.printable import printable
 
 _EXAMPLE_CHARS = 300  # an example line longer than this is cut (a 50 MB line must not eat the budget)
 _TEMPLATE_CHARS = 200
+_FOLDED_CHARS = 160
 # The longest omission note the digest writes, priced up front so the note always fits.
 _WORST_OMITTED = ("Omitted: 9,999 of 9,999 templates not listed (999,999 records); 9,999 listed templates "
                   "shown without an example line; 9,999 of 9,999 flagged lines not quoted.")
@@ -216,8 +217,18 @@ class _Writer:
         return signal.top_line
 
     def quote(self, line: int) -> str:
-        raw = self.lines[line - self.analysis.first_line]
-        return f"line {line + 1}: {printable(raw, _EXAMPLE_CHARS)}"
+        """The line verbatim; for a multi-line record, also the first line folded under it
+        (a stack trace's exception is often the news)."""
+        a = self.analysis
+        raw = self.lines[line - a.first_line]
+        text = f"line {line + 1}: {printable(raw, _EXAMPLE_CHARS)}"
+        record = bisect_left(a.columns.lines, line)
+        end = a.columns.lines[record + 1] if record + 1 < len(a.columns.lines) else a.first_line + a.line_count
+        folded = end - line - 1
+        if folded > 0:
+            first = printable(self.lines[line + 1 - a.first_line].strip(), _FOLDED_CHARS)
+            text += f"\n    (+{folded} folded line{'s' if folded > 1 else ''}: {first})"
+        return text
 
     def entry_cost(self, signal: TemplateSignal, with_example: bool) -> int:
         key = (signal.template_id, with_example)

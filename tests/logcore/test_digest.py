@@ -97,3 +97,15 @@ def test_flagged_lines_of_every_template_get_a_turn() -> None:
     text = build_digest(lines, 600, estimate_tokens).text
     assert "line 1501: " in text
     assert len(re.findall(r"write to disk \d+ failed", text)) < 10
+
+
+def test_quoted_record_shows_the_first_folded_line_of_its_trace() -> None:
+    lines = _service_log(400)
+    lines[300:303] = [
+        "2024-05-01 10:00:30,000 ERROR [main] app.Db: query failed",
+        "java.sql.SQLException: connection refused by db-1",
+        "\tat app.Db.query(Db.java:42)",
+    ]
+    text = build_digest(lines, 1500, estimate_tokens).text
+    assert "line 301: 2024-05-01 10:00:30,000 ERROR" in text
+    assert "(+2 folded lines: java.sql.SQLException: connection refused by db-1)" in text
