@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -70,24 +70,21 @@ def assign_splits(
 ) -> dict[str, Split]:
     """chunk id -> split, stratified by system and by the tasks the chunk carries.
 
-    Within a system, chunks are ordered by their task set (shuffled inside each set), then
-    dealt to whichever split is furthest below its share so far: every system and every task
-    mix is spread over the splits in proportion.
+    Chunks are ordered by system, then by their task set (shuffled inside each), then dealt
+    in that order to whichever split is furthest below its share so far. Every run of the
+    order (a system, a task mix within it) is thus spread over the splits in proportion, and
+    small systems still contribute to val and test together.
     """
     rng = random.Random(seed)
-    by_system: dict[str, list[tuple[frozenset[str], str]]] = defaultdict(list)
-    for chunk_id, (system, tasks) in sorted(chunk_tasks.items()):
-        by_system[system].append((tasks, chunk_id))
+    order = sorted(chunk_tasks)
+    rng.shuffle(order)
+    order.sort(key=lambda cid: (chunk_tasks[cid][0], sorted(chunk_tasks[cid][1])))  # stable sort
+    given: Counter[Split] = Counter()
     result: dict[str, Split] = {}
-    for system in sorted(by_system):
-        entries = by_system[system]
-        rng.shuffle(entries)
-        entries.sort(key=lambda e: sorted(e[0]))  # stable: keeps the shuffle inside each task set
-        given: Counter[Split] = Counter()
-        for k, (_tasks, chunk_id) in enumerate(entries, start=1):
-            split = max(SPLITS, key=lambda s: (k * fractions[s] - given[s], -SPLITS.index(s)))
-            given[split] += 1
-            result[chunk_id] = split
+    for k, chunk_id in enumerate(order, start=1):
+        split = max(SPLITS, key=lambda s: (k * fractions[s] - given[s], -SPLITS.index(s)))
+        given[split] += 1
+        result[chunk_id] = split
     return result
 
 
@@ -141,7 +138,9 @@ def sharegpt(sample: Sample) -> dict[str, Any]:
 
 def write_dataset(samples: list[Sample], out: Path) -> dict[str, Path]:
     """JSONL per split (what trainer/evalkit read), a saved DatasetDict, parquet and ShareGPT."""
-    from datasets import Dataset, DatasetDict, Features, List, Value
+    from datasets import Dataset, DatasetDict, Features, List, Value, disable_progress_bars
+
+    disable_progress_bars()
 
     features = Features({
         "messages": List({"role": Value("string"), "content": Value("string")}),

@@ -114,7 +114,7 @@ def _transfer(remote: RemoteFile, part: Path, client: httpx.Client, progress: bo
             total=remote.size, initial=have, unit="B", unit_scale=True, desc=remote.name,
             file=sys.stderr, disable=not progress,
         ) as bar:
-            for block in response.iter_bytes(BLOCK):
+            for block in response.iter_bytes():  # unbuffered: a drop loses no received byte
                 f.write(block)
                 bar.update(len(block))
 
