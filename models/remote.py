@@ -104,8 +104,9 @@ class RemoteBackend:
         if json_schema is not None:
             request["response_format"] = response_format(json_schema, self.server)
         started = time.perf_counter()
-        chunks = self._open_stream(request)
-        yield from self._read(chunks, usage, started, cancel)
+        chunks = self._open_cancellable(request, cancel)
+        if chunks is not None:
+            yield from self._read(chunks, usage, started, cancel)
 
     def _redact(self, messages: list[Message]) -> list[Message]:
         if self.redactor is None:
@@ -126,7 +127,37 @@ class RemoteBackend:
         self.last_redaction_summary = Redaction("", dict(total)).summary()
         return outgoing
 
-    def _open_stream(self, request: dict) -> object:
+    def _open_cancellable(self, request: dict, cancel: threading.Event | None) -> object | None:
+        """Waiting for the response headers can take as long as the server's prompt evaluation:
+        wait in a side thread so a cancel returns at once (None); a late response is closed."""
+        if cancel is None:
+            return self._open_stream(request, None)
+        outcome: dict[str, object] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["stream"] = self._open_stream(request, cancel)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="logchat-request", daemon=True).start()
+        while not done.wait(0.05):
+            if cancel.is_set():
+                threading.Thread(target=_close_when_done, args=(done, outcome), daemon=True).start()
+                return None
+        if isinstance(outcome.get("error"), _Cancelled):
+            return None
+        if "error" in outcome:
+            raise outcome["error"]  # type: ignore[misc]
+        if cancel.is_set():
+            _close_when_done(done, outcome)
+            return None
+        return outcome["stream"]
+
+    def _open_stream(self, request: dict, cancel: threading.Event | None) -> object:
         """Start the request, retrying 429 and 5xx with backoff before anything is shown."""
         import openai
 
@@ -139,7 +170,10 @@ class RemoteBackend:
                 if (status == 429 or status >= 500) and attempt < self.settings.retries:
                     wait = retry_after_s(exc.response.headers, attempt)
                     self.on_notice(f"{self.endpoint.base_url} answered {status}; retrying in {wait:.1f} s")
-                    time.sleep(wait)
+                    if cancel is not None and cancel.wait(wait):
+                        raise _Cancelled
+                    if cancel is None:
+                        time.sleep(wait)
                     attempt += 1
                     continue
                 raise status_error(status, self.endpoint, _body(exc)) from None
@@ -207,6 +241,17 @@ class RemoteBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+class _Cancelled(Exception):
+    """Raised inside the request thread when a cancel arrives during a retry wait."""
+
+
+def _close_when_done(done: threading.Event, outcome: dict[str, object]) -> None:
+    done.wait()
+    stream = outcome.get("stream")
+    if stream is not None:
+        stream.close()  # type: ignore[attr-defined]
 
 
 def _make_redactor(settings: Settings) -> object | None:
