@@ -138,7 +138,8 @@ def generate(
     specs = select_tasks(_task_names(tasks))
     chunks = read_chunks(workdir / CHUNKS)[:limit]
     target = resolve_endpoint(endpoint, load_settings(endpoint=endpoint, api_key=api_key, model=model))
-    available = list_models(target) if server == "auto" or not target.model else []
+    # A busy single-slot server (llama_cpp.server) answers /models only between requests.
+    available = list_models(target, timeout_s=timeout_s) if server == "auto" or not target.model else []
     name = target.model or (available[0].id if available else None)
     if not name:
         raise LogchatError(f"{target.base_url} lists no models: pass --model NAME")
