@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from logcore.errors import ModelError
+from logcore.errors import LogchatError, ModelError
 from models.backend import Backend
 from models.prompts import SYSTEM_PROMPT, first_user_content
 
@@ -83,11 +83,16 @@ def fit_log(
             return FittedLog(log_text, tokens, POLICY_WHOLE, [], budget, exact)
     lines = log_text.split("\n")
     digest = _digest_builder()
+    why_not_digest: list[str] = []
     if digest is not None:
-        result = digest(lines, budget, backend.count_tokens, first_line=first_line, source=source)
-        return FittedLog(result.text, result.tokens, POLICY_DIGEST, list(result.omitted), budget, exact)
+        try:
+            result = digest(lines, budget, backend.count_tokens, first_line=first_line, source=source)
+        except LogchatError as too_small:  # a digest has a floor (headers, counts): excerpt instead
+            why_not_digest.append(f"no digest: {too_small}")
+        else:
+            return FittedLog(result.text, result.tokens, POLICY_DIGEST, list(result.omitted), budget, exact)
     text, omitted = excerpt(lines, budget, backend.count_tokens, first_line=first_line)
-    return FittedLog(text, backend.count_tokens(text), POLICY_EXCERPT, omitted, budget, exact)
+    return FittedLog(text, backend.count_tokens(text), POLICY_EXCERPT, why_not_digest + omitted, budget, exact)
 
 
 def _digest_builder() -> Callable | None:
