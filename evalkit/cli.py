@@ -160,16 +160,17 @@ def _print_tables(columns: list[Any], *, with_ci: bool, per_task: bool = True) -
     from rich.table import Table
     from rich.text import Text
 
-    from evalkit.compare import groups, table_rows
+    from evalkit.compare import groups, header, table_rows
     from evalkit.scoring import OVERALL
 
     console = Console()
     for group in groups(columns) if per_task else [OVERALL]:
         counts = " / ".join(str(c.scores[group].n) if group in c.scores else "0" for c in columns)
         table = Table(title=Text(f"{group} (answers: {counts})"), title_justify="left")
-        table.add_column("Metric")
-        for column in columns:  # labels come from file names: never read them as markup
-            table.add_column(Text(column.label), justify="right", overflow="fold")
+        names = header(columns)
+        table.add_column(names[0])
+        for name in names[1:]:  # labels come from file names: never read them as markup
+            table.add_column(Text(name), justify="right", overflow="fold")
         for row in table_rows(columns, group, with_ci=with_ci):
             table.add_row(*(Text(cell) for cell in row))
         console.print(table)

@@ -56,13 +56,31 @@ def _cell(score: GroupScore | None, metric: str, with_ci: bool) -> str:
 
 
 def table_rows(columns: list[Column], group: str = OVERALL, *, with_ci: bool = False) -> list[list[str]]:
-    """Metric name then one cell per column; rows no column can fill are left out."""
+    """Metric name, one cell per column and, for two columns, the change from the first to the
+    second (the original table's "base -> fine-tuned"); rows no column can fill are left out."""
     rows = []
     for metric in ROWS:
         cells = [_cell(c.scores.get(group), metric, with_ci) for c in columns]
-        if any(cell != "–" for cell in cells):
-            rows.append([LABELS[metric], *cells])
+        if all(cell == "–" for cell in cells):
+            continue
+        row = [LABELS[metric], *cells]
+        if len(columns) == 2:
+            row.append(_delta(*(c.scores.get(group) for c in columns), metric))
+        rows.append(row)
     return rows
+
+
+def header(columns: list[Column]) -> list[str]:
+    return ["Metric", *[c.label for c in columns], *(["Δ"] if len(columns) == 2 else [])]
+
+
+def _delta(first: GroupScore | None, second: GroupScore | None, metric: str) -> str:
+    if first is None or second is None:
+        return "–"
+    a, b = first.metrics.get(metric), second.metrics.get(metric)
+    if a is None or b is None:
+        return "–"
+    return f"{b - a:+.{2 if metric in SPEED else 3}f}"
 
 
 def groups(columns: list[Column]) -> list[str]:
@@ -77,9 +95,9 @@ def markdown(columns: list[Column], *, with_ci: bool = True) -> str:
     for group in groups(columns):
         n = " / ".join(str(c.scores[group].n) if group in c.scores else "0" for c in columns)
         out.write(f"### {group} (answers: {n})\n\n")
-        header = ["Metric", *[c.label for c in columns]]
-        out.write("| " + " | ".join(_md(h) for h in header) + " |\n")
-        out.write("|" + "---|" + "---:|" * len(columns) + "\n")
+        names = header(columns)
+        out.write("| " + " | ".join(_md(h) for h in names) + " |\n")
+        out.write("|---|" + "---:|" * (len(names) - 1) + "\n")
         for row in table_rows(columns, group, with_ci=with_ci):
             out.write("| " + " | ".join(_md(cell) for cell in row) + " |\n")
         out.write("\n")

@@ -10,7 +10,8 @@ Definitions:
   IPv4 addresses, UUIDs, 0x hex, paths, and tokens that start with a letter or `/`, contain a
   digit and one of `_-.:/`).
   A line number is valid when it lies within the log's numbered lines; any other citation when
-  it occurs in the log (quoted strings: case-insensitive, whitespace collapsed).
+  it occurs in the log or in the digest the model was shown instead (case-insensitive,
+  whitespace collapsed; `<*>` in a quoted template matches any one token).
 - citation_validity: valid citations / all citations, over every answer (micro average).
 - fabricated: share of answers with at least one invalid citation.
 - alert_coverage (labelled logs such as BGL): per answer, the share of the log's alert
@@ -87,11 +88,16 @@ def extract_citations(answer: str) -> Citations:
     return citations
 
 
-def check_citations(answer: str, log: str, first_line: int) -> Citations:
-    """Citations of `answer` with each marked valid or not against the numbered `log`."""
+def check_citations(answer: str, log: str, first_line: int, shown: str | None = None) -> Citations:
+    """Citations of `answer` with each marked valid or not against the numbered `log`.
+
+    `shown` is the digest the model read instead of the raw log, if any: quoting it is grounded
+    too. A `<*>` in a quote (a template copied from the digest) matches any text.
+    """
     citations = extract_citations(answer)
     last_line = first_line + log.count("\n")
-    log_normalized = _normalize(log)
+    sources = [log] if shown is None else [log, shown]
+    normalized = [_normalize(text) for text in sources]
     for start, end in citations.lines:
         for n in {start, end}:
             if first_line <= n <= last_line:
@@ -99,11 +105,20 @@ def check_citations(answer: str, log: str, first_line: int) -> Citations:
             else:
                 citations.invalid.append(f"line {n}")
     for value in citations.strings:
-        if value in log or _normalize(value) in log_normalized:
+        if any(_occurs(value, text, norm) for text, norm in zip(sources, normalized, strict=True)):
             citations.valid += 1
         else:
             citations.invalid.append(value)
     return citations
+
+
+def _occurs(value: str, text: str, normalized_text: str) -> bool:
+    if value in text or _normalize(value) in normalized_text:
+        return True
+    if "<*>" not in value:
+        return False
+    parts = [re.escape(part) for part in _normalize(value).split("<*>")]
+    return re.search(r"\S*".join(parts), normalized_text) is not None
 
 
 def cited_lines(citations: Citations) -> set[int]:

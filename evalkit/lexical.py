@@ -14,6 +14,7 @@ resampled answers' summed n-gram statistics, exactly as corpus BLEU would be.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -47,6 +48,7 @@ class LexicalScores:
         return {name: (float(np.percentile(values[name], 2.5)), float(np.percentile(values[name], 97.5))) for name in LEXICAL}
 
 
+@cache
 def _bleu():
     from sacrebleu.metrics import BLEU
 

@@ -140,8 +140,10 @@ def answer(backend: Backend, unit: Unit, contexts: ContextBuilder, config: RunCo
         "first_line": sample.first_line,
         "labels": {str(k): v for k, v in sample.labels.items()},
         "labelled": sample.labelled,
+        "redaction": dict(getattr(backend, "last_redaction", {}) or {}),  # remote backends mask secrets
         "context_policy": policy,
         "context_tokens": log_tokens,
+        "context_text": None if log == sample.log else log,  # what the model read instead of the log
         "omitted": omitted,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,

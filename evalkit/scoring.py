@@ -85,7 +85,9 @@ def _grounded(records: list[dict[str, Any]]) -> _Grounded:
             continue
         has_log[i] = True
         answer = record["prediction"]
-        citations = check_citations(answer, log, int(record.get("first_line") or 1))
+        shown = record.get("context_text")
+        citations = check_citations(answer, log, int(record.get("first_line") or 1),
+                                    shown if isinstance(shown, str) else None)
         cite_valid[i], cite_total[i] = citations.valid, citations.total
         raw_labels = record.get("labels")
         if not isinstance(raw_labels, dict) or not (record.get("labelled") or raw_labels):

@@ -82,3 +82,11 @@ def test_bgl_alert_coverage_and_risk_precision_recall(loghub: Path) -> None:
     outcome = risk_outcome(json.dumps({"risk_score": 60, "messages": {"critical": flagged, "warning": []}}), sample.labels)
     assert (outcome.flagged, outcome.true_positive, outcome.alerts) == (2, 1, len(alerts))
     assert not risk_outcome("no JSON here", sample.labels).valid_json
+
+
+def test_quoting_the_digest_the_model_was_shown_is_grounded(hdfs_log: str) -> None:
+    digest = "Digest of HDFS: lines 101-106\n[3x] PacketResponder <*> for block <*> terminating"
+    answer = '"PacketResponder <*> for block <*> terminating" repeats; "Digest of HDFS: lines 101-106" says so.'
+    assert check_citations(answer, hdfs_log, 101, shown=digest).invalid == []
+    without = check_citations(answer, hdfs_log, 101)
+    assert without.invalid == ["Digest of HDFS: lines 101-106"]  # the template still matches the log

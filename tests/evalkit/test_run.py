@@ -129,7 +129,7 @@ def test_remote_run_then_compare_writes_the_table_and_files(
     assert code == 0, output
     assert "Fuzzy Match" in output and "bundled server" in output and "ROUGE-Lsum" in output
     text = md.read_text(encoding="utf-8")
-    assert "| Metric | bundled local | bundled server |" in text and "| Citation validity |" in text
+    assert "| Metric | bundled local | bundled server | Δ |" in text and "| Citation validity |" in text
     rows = list(csv.DictReader(table_csv.open(encoding="utf-8")))
     assert {r["model"] for r in rows} == {"bundled local", "bundled server"}
     assert {r["metric"] for r in rows} >= {"fuzzy", "bleu", "rouge1", "rouge2", "rougeL", "rougeLsum"}
