@@ -66,13 +66,25 @@ def request_schema(spec: TaskSpec, chunk: Chunk) -> dict[str, Any] | None:
     Constrained decoding then cannot even produce a line that does not exist; validate still
     checks it, for teachers that ignore the schema.
     """
-    if spec.schema is None or spec.name != "risk":
+    if spec.schema is None or not spec.line_lists:
         return spec.schema
-    line_item = {"type": "integer", "enum": list(range(chunk.start_line, chunk.end_line + 1))}
-    line_list = {"type": "array", "items": line_item, "maxItems": len(chunk.lines), "uniqueItems": True}
-    messages = dict(spec.schema["properties"]["messages"])
-    messages["properties"] = {name: line_list for name in ("critical", "warning")}
-    return {**spec.schema, "properties": {**spec.schema["properties"], "messages": messages}}
+    line_list = {
+        "type": "array",
+        "items": {"type": "integer", "enum": list(range(chunk.start_line, chunk.end_line + 1))},
+        "maxItems": len(chunk.lines),
+        "uniqueItems": True,
+    }
+    schema = spec.schema
+    for dotted in spec.line_lists:
+        schema = _with_property(schema, dotted.split("."), line_list)
+    return schema
+
+
+def _with_property(schema: dict[str, Any], path: list[str], value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `schema` with the property at `path` replaced (the original is shared)."""
+    head, rest = path[0], path[1:]
+    child = value if not rest else _with_property(schema["properties"][head], rest, value)
+    return {**schema, "properties": {**schema["properties"], head: child}}
 
 
 @dataclass

@@ -30,6 +30,7 @@ class TaskSpec:
     schema: dict[str, Any] | None = None
     turns: int = 0
     question: str | None = None
+    line_lists: tuple[str, ...] = ()  # dotted paths of JSON arrays holding cited line numbers
     teacher_system: str = field(default="", repr=False)
 
     @property
@@ -43,7 +44,7 @@ class TaskSpec:
     def prompt_hash(self) -> str:
         """Identifies the prompt version: a record made with other instructions is stale."""
         blob = json.dumps(
-            [self.teacher_system, self.instructions, self.schema, self.sections, self.turns],
+            [self.teacher_system, self.instructions, self.schema, self.sections, self.turns, self.line_lists],
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
@@ -72,6 +73,7 @@ def load_tasks() -> dict[str, TaskSpec]:
             schema=schema,
             turns=int(data.get("turns", 0)),
             question=data.get("question"),
+            line_lists=tuple(data.get("line_lists", ())),
             teacher_system=teacher_system,
         )
         if spec.kind != "conversation" and spec.student_question is None:

@@ -24,12 +24,14 @@ class GGUFTokenLength:
 
     def __init__(self, gguf: Path) -> None:
         from llama_cpp import Llama
+        from llama_cpp._utils import suppress_stdout_stderr
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         if not gguf.is_file():
             raise ModelError(f"tokenizer GGUF {gguf} not found: pass --tokenizer PATH")
         self.name = gguf.name
-        self.llama = Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+        with suppress_stdout_stderr(disable=False):  # llama.cpp warns about n_ctx of a vocab-only load
+            self.llama = Llama(model_path=str(gguf), vocab_only=True, verbose=False)
         template = self.llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"{gguf.name} has no chat template: pass a HF tokenizer folder with --tokenizer")

@@ -63,18 +63,26 @@ def grounded_texts(spec: TaskSpec, answer: Any) -> list[str]:
     return list(answer["summary"])
 
 
-def risk_line_findings(answer: dict[str, Any], facts: ChunkFacts) -> list[Finding]:
+def dotted(answer: Any, path: str) -> Any:
+    for part in path.split("."):
+        answer = answer[part]
+    return answer
+
+
+def line_list_findings(spec: TaskSpec, answer: Any, facts: ChunkFacts) -> list[Finding]:
+    """Cited line numbers must exist, and a line belongs to one list only (critical or warning)."""
     findings = []
-    for level in ("critical", "warning"):
-        for number in answer["messages"][level]:
+    seen: dict[int, str] = {}
+    for path in spec.line_lists:
+        name = path.rsplit(".", 1)[-1]
+        for number in dotted(answer, path):
             if not facts.has_line(number):
                 findings.append(Finding(
                     "risk_lines",
-                    f"{level} line {number} is outside {facts.chunk.start_line}-{facts.chunk.end_line}",
+                    f"{name} line {number} is outside {facts.chunk.start_line}-{facts.chunk.end_line}",
                 ))
-    overlap = set(answer["messages"]["critical"]) & set(answer["messages"]["warning"])
-    if overlap:
-        findings.append(Finding("risk_lines", f"lines {sorted(overlap)} are both critical and warning"))
+            elif seen.setdefault(number, name) != name:
+                findings.append(Finding("risk_lines", f"line {number} is both {seen[number]} and {name}"))
     return findings
 
 
@@ -104,8 +112,7 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
             reasons.append(Finding("structure", f"missing or misplaced sections: {', '.join(missing)}"))
     if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
         reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
-    if spec.name == "risk":
-        reasons.extend(risk_line_findings(answer, facts))
+    reasons.extend(line_list_findings(spec, answer, facts))
     for text in grounded_texts(spec, answer):
         reasons.extend(check_text(text, facts))
     return Verdict(record, reasons, answer)
