@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-from logcore.errors import LogchatError
+from logcore.errors import ExitCode, LogchatError
 from models.prompts import TASK_QUESTIONS, Task
 
 TaskKind = Literal["markdown", "json", "conversation"]
@@ -90,6 +90,6 @@ def select_tasks(names: list[str] | None) -> list[TaskSpec]:
     unknown = [n for n in names if n not in specs]
     if unknown:
         raise LogchatError(
-            f"unknown task {', '.join(unknown)}: choose from {', '.join(specs)}"
+            f"unknown task {', '.join(unknown)}: choose from {', '.join(specs)}", ExitCode.USAGE
         )
     return [specs[n] for n in names]

@@ -17,6 +17,8 @@ from typing import Any
 
 import jsonschema
 
+from logcore.errors import LogInputError
+
 from synth.chunk import Chunk
 from synth.grounding import ChunkFacts, Finding, check_text
 from synth.store import iter_records
@@ -166,6 +168,8 @@ def validate(
     accepted_path: Path,
     rejects_path: Path,
 ) -> ValidateReport:
+    if not records_path.is_file():
+        raise LogInputError(f"{records_path} not found: run `logchat synth generate` first")
     by_id = {c.id: c for c in chunks}
     report = ValidateReport()
     accepted: list[dict[str, Any]] = []
