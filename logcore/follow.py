@@ -141,8 +141,13 @@ class Follower:
         self._lock = threading.Lock()  # poll() from the iterator's thread vs close() from another
         self._closed = False
         self._observer = None
-        if self._current is not None and not from_start:
-            self._skip_to_end(self._current)
+        # Identities of every file read, or present when we started: a rotated file not among
+        # them was born and rotated away between two polls and must still be read.
+        self._seen = {ident for _, ident in self._siblings()}
+        if self._current is not None:
+            self._seen.add(self._current.ident)
+            if not from_start:
+                self._skip_to_end(self._current)
 
     @staticmethod
     def _skip_to_end(source: _Open) -> None:
@@ -161,20 +166,48 @@ class Follower:
             return [] if self._closed else self._poll()
 
     def _poll(self) -> list[str]:
-        out: list[str] = []
-        for old in list(self._retired):
-            out += old.lines.feed(old.read_new())
-            if time.monotonic() - old.last_data >= self.grace:
-                out += old.lines.flush()
-                old.close()
-                self._retired.remove(old)
+        """Newest file first, older ones after, then deliver oldest first.
+
+        A single writer writes to an older generation only before it switches to the newer one.
+        So whatever the newest file held when we read it was written after every write to the
+        older files, and draining those afterwards catches their late lines: reading in the
+        other order could deliver a new file's lines before an old file's last ones.
+        """
+        if self._current is not None:
+            self._retire_if_replaced(self._current)
         if self._current is None:
             self._current = _open(self.path)
             if self._current is not None:
+                self._seen.add(self._current.ident)
                 self.notices.append(f"{self.path} appeared")
-        current = self._current
-        if current is None:
-            return out
+        newest = self._read_current(self._current) if self._current is not None else []
+        older: list[str] = []
+        for old in list(self._retired):
+            older += old.lines.feed(old.read_new())
+            if time.monotonic() - old.last_data >= self.grace:
+                older += old.lines.flush()
+                old.close()
+                self._retired.remove(old)
+        return older + newest
+
+    def _retire_if_replaced(self, current: _Open) -> None:
+        """After rename+create or delete+recreate: drain the old file (and any generation that was
+        born and rotated away between two polls) as retired files; follow the new one."""
+        replacement = self._replacement(current)
+        if replacement is None:
+            return
+        self.notices.append(f"{self.path} was rotated; reading the new file")
+        self._seen.add(replacement.ident)
+        self._retired.append(current)
+        for ident, generation in self._unseen_generations():
+            self._seen.add(ident)
+            self._retired.append(generation)
+        self._current = replacement
+
+    def _read_current(self, current: _Open) -> list[str]:
+        out: list[str] = []
+        if current.pos == 0:
+            out += self._unread_copies(current)
         pos, recent = current.pos, current.recent
         data = current.read_new()
         if not current.intact(pos, recent):
@@ -182,16 +215,63 @@ class Follower:
             # content seen at an old offset, so drop it and take the unread lines from the copy.
             current.pos, current.recent = pos, recent
             out += self._recover_from_copy(current)
+            self._seen.update(ident for _, ident in self._siblings())  # the copies were read, or are too old
             current.pos, current.recent = 0, b""
             current.lines.drop()
             data = current.read_new()
-        out += current.lines.feed(data)
-        replacement = self._replacement(current)
-        if replacement is not None:
-            self.notices.append(f"{self.path} was rotated; reading the new file")
-            self._retired.append(current)
-            self._current = replacement
-            out += replacement.lines.feed(replacement.read_new())
+        return out + current.lines.feed(data)
+
+    def _unseen_generations(self) -> list[tuple[tuple[int, int], _Open]]:
+        """Files rotated in and out again between two polls (two rotations while we were busy).
+
+        They sit beside the log under rotated names and were never open here; oldest first, to
+        be drained like any retired file.
+        """
+        found = []
+        for sibling, ident in self._siblings():
+            if ident in self._seen:
+                continue
+            generation = _open(sibling)
+            if generation is None:
+                continue
+            if compression_of(os.pread(generation.fd, 8, 0)) is not None:
+                self._seen.add(ident)
+                generation.close()
+                continue
+            found.append((os.fstat(generation.fd).st_mtime, ident, generation))
+        found.sort(key=lambda entry: entry[0])
+        return [(ident, generation) for _, ident, generation in found]
+
+    def _unread_copies(self, current: _Open) -> list[str]:
+        """Before we read anything of the live file: copies made by copytruncate since we looked.
+
+        With nothing read there is nothing to match, so each new copy is a whole generation we
+        missed, except a copy of the live file's own content whose truncate is still pending
+        (same first bytes): that one is left for the truncation check once we have read.
+        """
+        out: list[str] = []
+        pending = self._unseen_generations()
+        for k, (ident, generation) in enumerate(pending):
+            head = os.pread(generation.fd, _CHECK, 0)
+            if head and os.pread(current.fd, len(head), 0) == head:
+                for _, rest in pending[k:]:
+                    rest.close()
+                break
+            self._seen.add(ident)
+            out += generation.lines.feed(generation.read_new()) + generation.lines.flush()
+            generation.close()
+            self.notices.append(f"{self.path} was rotated before we read it; read the copy first")
+        return out
+
+    def _siblings(self) -> list[tuple[Path, tuple[int, int]]]:
+        """Files named like rotated copies of the log (NAME.1, NAME-20240101, ...) and their identities."""
+        out = []
+        for sibling in self.path.parent.glob(self.path.name + "?*"):
+            try:
+                st = os.stat(sibling)
+            except OSError:
+                continue
+            out.append((sibling, (st.st_dev, st.st_ino)))
         return out
 
     def _replacement(self, current: _Open) -> _Open | None:
@@ -200,9 +280,7 @@ class Follower:
             st = os.stat(self.path)
         except OSError:
             return None  # moved or deleted and not recreated yet: keep draining what we have
-        if (st.st_dev, st.st_ino) == current.ident:
-            return None
-        return _open(self.path)
+        return None if (st.st_dev, st.st_ino) == current.ident else _open(self.path)
 
     def _recover_from_copy(self, current: _Open) -> list[str]:
         """After copytruncate: the lines we had not read yet, from the rotated copy.

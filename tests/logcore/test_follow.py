@@ -163,3 +163,19 @@ def test_two_copytruncates_between_polls_lose_no_generation(tmp_path: Path) -> N
         got = f.poll()
         assert got[0] == "gen0 unread" and got[1:81] == [f"gen1 {i:03d}" for i in range(80)]
         assert got[81:] == ["gen2 000"]
+
+
+def test_a_generation_created_and_rotated_between_polls_is_still_read(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"")
+    with Follower(log, grace=0.1) as f:
+        append(log, b"a 1\n")
+        assert f.poll() == ["a 1"]
+        append(log, b"a 2\n")
+        log.rename(tmp_path / "app.log.2")  # two `create` rotations before the next poll
+        log.write_bytes(b"b 1\nb 2\n")
+        log.rename(tmp_path / "app.log.1")
+        log.write_bytes(b"c 1\n")
+        assert f.poll() == ["a 2", "b 1", "b 2", "c 1"]
+        time.sleep(0.2)
+        assert f.poll() == []
