@@ -13,10 +13,8 @@ from functools import cached_property
 
 from synth.chunk import Chunk
 
-LINE_REF = re.compile(
-    r"\b[Ll]ines?\s*#?\s*(\d+(?:\s*(?:,|-|–|—|to|through|and|&|or)\s*#?\d+)*)"
-    r"|\bL(\d+)\b"
-)
+# "line 12", "lines 12-15", "lines 3, 7 and 9". Not "L12": BGL's "L3 EDRAM" is no citation.
+LINE_REF = re.compile(r"\b[Ll]ines?\s*#?\s*(\d+(?:\s*(?:,|-|–|—|to|through|and|&|or)\s*#?\d+)*)")
 TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2}):(\d{2})(?![\d:])")
 DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])(?!\.\d)")
@@ -86,7 +84,7 @@ class ChunkFacts:
 def cited_lines(text: str) -> list[int]:
     numbers: list[int] = []
     for match in LINE_REF.finditer(text):
-        numbers.extend(int(n) for n in re.findall(r"\d+", match.group(1) or match.group(2)))
+        numbers.extend(int(n) for n in re.findall(r"\d+", match.group(1)))
     return numbers
 
 
