@@ -1,10 +1,9 @@
-"""End to end with real models: run (killed and resumed) -> score -> compare, local and remote."""
+"""End to end with real models: run (interrupted and resumed) -> score -> compare, local and remote."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -33,9 +32,10 @@ def invoke(*args: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def local_predictions(tmp_path_factory: pytest.TempPathFactory, loghub: Path) -> tuple[Path, Path, list[dict]]:
-    """A local run SIGKILLed after its first answer, then resumed to the end.
+    """A local run interrupted (Ctrl-C) after its first answer, then resumed to the end.
 
-    Returns (test set, predictions, the records that existed when the run was killed).
+    Returns (test set, predictions, the records that existed when the run was interrupted).
+    A torn last line from a harder kill is covered in test_store.py.
     """
     from evalkit_tinyset import build_tiny_test_set
 
@@ -45,16 +45,18 @@ def local_predictions(tmp_path_factory: pytest.TempPathFactory, loghub: Path) ->
     out = root / "local.jsonl"
     proc = subprocess.Popen(
         [*LOGCHAT, "eval", "run", str(test_set), "-o", str(out), "--max-tokens", MAX_TOKENS, "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     deadline = time.monotonic() + 240
     while not (out.exists() and out.read_bytes().count(b"\n") >= 1):
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert proc.poll() is None, proc.communicate()[1]
         assert time.monotonic() < deadline, "no answer within 240 s"
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    before = [json.loads(line) for line in out.read_bytes().split(b"\n")[:-1] if line]  # complete lines only
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert f"logchat: interrupted; finished answers are in {out}; rerun the same command to resume" in stderr
+    before = records(out)
 
     code, output = invoke("run", str(test_set), "-o", str(out), "--max-tokens", MAX_TOKENS, "--no-progress")
     assert code == 0, output
@@ -62,7 +64,7 @@ def local_predictions(tmp_path_factory: pytest.TempPathFactory, loghub: Path) ->
     return test_set, out, before
 
 
-def test_a_killed_run_resumes_without_losing_or_repeating_an_answer(local_predictions: tuple[Path, Path, list[dict]]) -> None:
+def test_an_interrupted_run_resumes_without_losing_or_repeating_an_answer(local_predictions: tuple[Path, Path, list[dict]]) -> None:
     _, out, before = local_predictions
     after = records(out)
     keys = [r["key"] for r in after]
