@@ -7,6 +7,7 @@ missing, and editing a task's prompt makes its old records stale rather than sil
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,19 +30,8 @@ def record_key(chunk_id: str, task: str, prompt_hash: str) -> str:
 
 def fence_for(text: str) -> str:
     """A backtick fence longer than any run inside the log, so the log cannot close it."""
-    longest = max((len(run) for run in text.split("\n") for run in _backtick_runs(run)), default=0)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
-
-
-def _backtick_runs(line: str) -> list[str]:
-    runs, current = [], ""
-    for ch in line:
-        if ch == "`":
-            current += ch
-        elif current:
-            runs.append(current)
-            current = ""
-    return runs + ([current] if current else [])
 
 
 def teacher_messages(spec: TaskSpec, chunk: Chunk) -> list[Message]:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ class Verdict:
         return not self.reasons
 
 
-def heading_order_ok(content: str, sections: tuple[str, ...]) -> list[str]:
+def missing_sections(content: str, sections: tuple[str, ...]) -> list[str]:
     """The required headings missing or out of order (empty when the report is well formed)."""
     headings = [h.strip().lower() for h in re.findall(r"^#{1,4}\s*(.+?)\s*#*\s*$", content, re.M)]
     missing, position = [], 0
@@ -62,7 +63,18 @@ def grounded_texts(spec: TaskSpec, answer: Any) -> list[str]:
         return [answer]
     if spec.kind == "conversation":
         return [turn["assistant"] for turn in answer["turns"]]
-    return list(answer["summary"])
+    return list(json_strings(answer))
+
+
+def json_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
 
 
 def dotted(answer: Any, path: str) -> Any:
@@ -109,7 +121,7 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
     facts = ChunkFacts(chunk)
     reasons: list[Finding] = []
     if spec.kind == "markdown":
-        missing = heading_order_ok(content, spec.sections)
+        missing = missing_sections(content, spec.sections)
         if missing:
             reasons.append(Finding("structure", f"missing or misplaced sections: {', '.join(missing)}"))
     if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
