@@ -11,6 +11,9 @@ What is guaranteed, per rotation style (see tests/logcore/test_follow_logrotate.
   those same bytes. Lines the writer appends between logrotate's copy and its truncate exist in
   neither file: logrotate loses them itself, and no reader can deliver them. Copies compressed
   at once (`compress` without `delaycompress`) are not searched.
+- several rotations between two polls (a busy machine, a slow consumer): generations that were
+  created and rotated away unseen are found beside the log (rotated names, identities never
+  read here) and delivered whole, in order. This assumes one writer, as logrotate does.
 - a file that does not exist yet is waited for and read from its start when it appears.
 
 Lines are yielded only once their newline has arrived (a half-written line is held back); a
