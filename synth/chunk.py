@@ -101,38 +101,21 @@ def plan_spans(
 
 
 def chunk_file(
-    path: Path, n_chunks: int, *, min_lines: int, max_lines: int, seed: int
+    log: LogFile, path: Path, n_chunks: int, *, min_lines: int, max_lines: int, seed: int
 ) -> Iterator[Chunk]:
     system = system_name(path)
     # Seeded per file, so adding another file to the run does not move this file's chunks.
     rng = random.Random(f"{seed}\0{system}\0{path.name}")
-    log = LogFile.open(path)
-    try:
-        log.index(background=False)
-        for start, stop in plan_spans(log.line_count, n_chunks, min_lines, max_lines, rng):
-            lines = log.lines(start, stop, max_chars=MAX_LINE_CHARS)
-            yield Chunk(
-                id=chunk_id(system, str(path), start + 1, lines),
-                system=system,
-                source=str(path),
-                start_line=start + 1,
-                end_line=stop,
-                lines=lines,
-            )
-    finally:
-        log.close()
-
-
-def line_counts(paths: list[Path]) -> dict[Path, int]:
-    counts = {}
-    for path in paths:
-        log = LogFile.open(path)
-        try:
-            log.index(background=False)
-            counts[path] = log.line_count
-        finally:
-            log.close()
-    return counts
+    for start, stop in plan_spans(log.line_count, n_chunks, min_lines, max_lines, rng):
+        lines = log.lines(start, stop, max_chars=MAX_LINE_CHARS)
+        yield Chunk(
+            id=chunk_id(system, str(path), start + 1, lines),
+            system=system,
+            source=str(path),
+            start_line=start + 1,
+            end_line=stop,
+            lines=lines,
+        )
 
 
 def allocate(counts: dict[Path, int], cap: int) -> dict[Path, int]:
@@ -158,9 +141,16 @@ def make_chunks(
     for path in find_logs(inputs):
         by_system.setdefault(system_name(path), []).append(path)
     for system in sorted(by_system):
-        shares = allocate(line_counts(by_system[system]), per_system)
-        for path, n in shares.items():
-            yield from chunk_file(path, n, min_lines=min_lines, max_lines=max_lines, seed=seed)
+        logs = {path: LogFile.open(path) for path in by_system[system]}
+        try:
+            for log in logs.values():
+                log.index(background=False)  # one pass over each file, however large
+            shares = allocate({path: log.line_count for path, log in logs.items()}, per_system)
+            for path, n in shares.items():
+                yield from chunk_file(logs[path], path, n, min_lines=min_lines, max_lines=max_lines, seed=seed)
+        finally:
+            for log in logs.values():
+                log.close()
 
 
 def read_chunks(path: Path) -> list[Chunk]:
