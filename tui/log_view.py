@@ -226,7 +226,7 @@ class LogView(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         height = self.row_count
         if self.wrap:
-            self.virtual_size = Size(self.size.width, height + max(0, self.size.height - 1))
+            self.virtual_size = Size(self.scrollable_content_region.width, height + max(0, self.scrollable_content_region.height - 1))
         else:
             self.virtual_size = Size(self._gutter_width() + self._max_width, height)
 
@@ -345,7 +345,7 @@ class LogView(ScrollView, can_focus=True):
         return None
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if self.wrap:
             layout = self._wrap_layout()
             if y < len(layout):
@@ -370,7 +370,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _wrap_layout(self) -> list[tuple[int, Strip]]:
         """The screen rows of wrap mode: lines from the top row, each as many rows as it needs."""
-        width, height = self.size.width, self.size.height
+        width, height = self.scrollable_content_region.width, self.scrollable_content_region.height
         top = int(self.scroll_y)
         key = (top, width, height, self.cursor, self.row_count, self.search_query,
                self.mark_start, self.mark_end, self._filter_generation, self.has_focus)
@@ -393,10 +393,10 @@ class LogView(ScrollView, can_focus=True):
         return layout
 
     def _row_height(self, row: int) -> int:
-        return len(self._wrapped_rows(row, self.size.width - self._gutter_width())) if self.wrap else 1
+        return len(self._wrapped_rows(row, self.scrollable_content_region.width - self._gutter_width())) if self.wrap else 1
 
     def _last_page_top(self) -> int:
-        rows, height = self.row_count, max(1, self.size.height)
+        rows, height = self.row_count, max(1, self.scrollable_content_region.height)
         if not self.wrap:
             return max(0, rows - height)
         used, top = 0, rows
@@ -441,7 +441,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def _scroll_cursor_into_view(self) -> None:
-        top, height = int(self.scroll_y), max(1, self.size.height)
+        top, height = int(self.scroll_y), max(1, self.scrollable_content_region.height)
         cursor = self.cursor
         if cursor < top:
             self.scroll_to(y=cursor, animate=False, immediate=True)
@@ -471,7 +471,7 @@ class LogView(ScrollView, can_focus=True):
     def action_page(self, direction: int) -> None:
         if direction < 0:
             self.follow = False
-        self.cursor += direction * max(1, self.size.height - 1)
+        self.cursor += direction * max(1, self.scrollable_content_region.height - 1)
 
     def action_first(self) -> None:
         self.follow = False
@@ -489,7 +489,7 @@ class LogView(ScrollView, can_focus=True):
         """Put the cursor on 1-based line `number` (or the nearest shown line after it)."""
         self.follow = False
         self.cursor = self.row_of_line(max(0, number - 1))
-        height = max(1, self.size.height)
+        height = max(1, self.scrollable_content_region.height)
         self.scroll_to(y=max(0, self.cursor - height // 3), animate=False, immediate=True)
 
     # ------------------------------------------------------------------ marks
