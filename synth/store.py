@@ -8,13 +8,14 @@ nothing is lost and nothing is written twice.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from logcore.errors import LogInputError
+from logcore.errors import LogchatError, LogInputError
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -42,9 +43,16 @@ class AppendLog:
         self.path = path
         self.key_field = key_field
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            # Two writers would both miss the same keys and write them twice. The kernel drops
+            # the lock when its holder dies, so a SIGKILLed run never leaves the file locked.
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            raise LogchatError(f"{path} is being written by another run: wait for it or stop it") from None
         self._drop_torn_tail()
         self.keys: set[str] = {r[key_field] for r in iter_records(path)}
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def _drop_torn_tail(self) -> None:
         if not self.path.exists():

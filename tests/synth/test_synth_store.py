@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from logcore.errors import LogInputError
+from logcore.errors import LogchatError, LogInputError
 from synth.store import AppendLog, iter_records
 
 
@@ -33,3 +33,13 @@ def test_a_corrupt_line_in_the_middle_is_reported_not_skipped(tmp_path: Path) ->
     path.write_text('{"key": "a"}\nnot json\n{"key": "b"}\n')
     with pytest.raises(LogInputError, match="line 2 is not JSON"):
         list(iter_records(path))
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    with AppendLog(path) as first:
+        with pytest.raises(LogchatError, match="another run"):
+            AppendLog(path)
+        first.add({"key": "a"})
+    with AppendLog(path) as again:  # released on close (and by the kernel on SIGKILL)
+        assert "a" in again
