@@ -33,6 +33,15 @@ _RECHECK = 256  # bytes re-read by refresh() to notice a truncated-and-regrown f
 _MAX_BYTES_PER_CHAR = 4
 
 
+def _read_into(fd: int, view: memoryview, offset: int) -> int:
+    """pread into a reused buffer (preadv where the OS has it, e.g. not on older macOS)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [view], offset)
+    data = os.pread(fd, len(view), offset)
+    view[:len(data)] = data
+    return len(data)
+
+
 def _open_fd(path: Path) -> int:
     """Open for reading, turning each OS failure into one line that names the fix."""
     try:
@@ -226,7 +235,7 @@ class LogFile:
         size = _FIRST_READ  # small first reads put the first screen up at once
         while not self._stop.is_set():
             view = memoryview(buf)[:size]
-            n = os.preadv(self._fd, [view], self._scanner.pos)
+            n = _read_into(self._fd, view, self._scanner.pos)
             if not n:
                 break
             self._scanner.feed(view[:n])
