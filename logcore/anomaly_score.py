@@ -2,7 +2,8 @@
 
     score = badness x surprise,  surprise = 0.4 + 0.6 rarity + 0.15 new + 0.1 burst + 0.05 silence
 
-Rarity is a template's self-information, -log(share), reaching 1 at one line in a thousand.
+Rarity is a template's self-information, -log(share), reaching 1 at one line in a thousand
+(in a log shorter than that, at one line).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import math
 
 FLAG_SCORE = 0.5
-_RARE_AT = math.log(1000)
+_RARE_AT = 1000
 
 
 def rarity(count: int, total: int) -> float:
-    return min(1.0, math.log(total / count) / _RARE_AT) if 0 < count < total else 0.0
+    """1 for one line in a thousand (or the rarest possible share of a shorter log), 0 for all."""
+    if not 0 < count < total:
+        return 0.0
+    return min(1.0, math.log(total / count) / math.log(min(total, _RARE_AT)))
 
 
 def surprise(rarity_: float, new: bool, burst: bool, after_silence: bool) -> float:

@@ -18,6 +18,7 @@ line number of a record are kept, so nothing downstream can tell.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,20 @@ _CACHE_LIMIT = 100_000
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _MISS = object()
+# Hostile lines: a layout regex can go quadratic on one long run of word characters (a base64
+# blob, 10k chars took 3 s in the logfmt matcher), and nothing needs more than the head of a
+# 50 MB line to find its level and template. Parsing sees runs cut to 200 characters (a JSON
+# string stays valid), then at most 20,000 characters of a line; quotes come from the real line.
+_LONG_RUN = re.compile(r"[^\s\"'=:,;()\[\]{}]{201,}")
+_RUN_KEEP = 200
+_PARSE_CHARS = 20_000
+
+
+def parse_view(line: str) -> str:
+    """The part of a line the parsers see."""
+    if len(line) <= _RUN_KEEP:
+        return line
+    return _LONG_RUN.sub(lambda m: m[0][:_RUN_KEEP], line)[:_PARSE_CHARS]
 
 
 @dataclass
@@ -118,11 +133,12 @@ class _ShapeCache:
 
 def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
     """Detect the format, then parse, fold and mine every line once."""
-    fmt = detect_format(list(lines[:_DETECT_SAMPLE]))
+    fmt = detect_format([parse_view(line) for line in lines[:_DETECT_SAMPLE]])
     miner = TemplateMiner()
     columns = Columns()
+    views = map(parse_view, lines)
     if fmt is UNKNOWN or fmt.matcher is None:
-        for record in parse_records(lines, fmt, start=first_line):
+        for record in parse_records(views, fmt, start=first_line):
             refine_unknown(record)
             template_id = miner.add(record.message, record.line, record.level)
             columns.add(record.line, template_id, record.level, record.timestamp, record.message)
@@ -137,7 +153,7 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
     add_level, add_time, add_suspect = columns.levels.append, columns.times.append, columns.suspects.append
     cached_badness, line_badness = columns._badness, columns.line_badness
     wordings, level_code, nan = columns.wordings, LEVEL_CODE, math.nan
-    for n, record in enumerate(parse_records(lines, cached, start=first_line)):
+    for n, record in enumerate(parse_records(views, cached, start=first_line)):
         message, level = record.message, record.level
         template_id = by_message.get(message)
         if template_id is None:
@@ -166,7 +182,7 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
 
 
 def _timestamp(parse: Callable[[str], Fields | None], line: str) -> datetime | None:
-    fields = parse(line)
+    fields = parse(parse_view(line))
     return None if fields is None else fields.timestamp
 
 

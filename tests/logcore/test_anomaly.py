@@ -125,3 +125,16 @@ def test_silence_between_routine_lines_is_placed_exactly() -> None:
               for i in range(537, 1000)]
     analysis = analyze(lines)
     assert [(s.after_line, s.seconds) for s in analysis.silences] == [(537, 28801.0)]
+
+
+@pytest.mark.timeout(60)
+def test_hostile_lines_neither_hang_nor_lose_their_level() -> None:
+    """A 2M-character blob (layout regexes can go quadratic on one) and JSON with a huge value."""
+    blob = "2024-05-01 10:00:00,000 ERROR [main] app.Upload: rejected " + "QUJD" * 500_000
+    lines = [f"2024-05-01 10:00:{i % 60:02d},000 INFO [main] app.Upload: stored chunk {i}" for i in range(300)]
+    lines[150] = blob
+    analysis = analyze(lines)
+    assert [a.line for a in analysis.anomalies] == [150]
+    json_lines = ['{"level":"error","msg":"' + "A" * 50_000 + '"}'] + ['{"level":"info","msg":"ok"}'] * 200
+    analysis = analyze(json_lines)
+    assert analysis.format_name == "json" and [a.line for a in analysis.anomalies] == [0]
