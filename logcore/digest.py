@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from logcore.anomaly import Analysis, TemplateSignal, analyze, format_duration
 from logcore.errors import LogchatError
@@ -36,9 +37,13 @@ _WORST_OMITTED = ("Omitted: 9,999 of 9,999 templates not listed (999,999 records
 _FLAGGED_SHARE = 0.6  # examples of flagged templates may use this much of the content budget
 _LISTING_SHARE = 0.85  # ... and with one line per other template, this much
 _SHOWN_SILENCES = 3
+_MAX_MISSES = 50  # consecutive items that do not fit before a filling phase gives up
 _FIRST_ROUNDS = 2  # flagged lines per template quoted before examples of unflagged templates
 _TROUBLED = 0.2  # a template whose best line scores this much is trouble even when not flagged
 _NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -95,32 +100,41 @@ def _plan(writer: _Writer, budget: int) -> _Plan:
     ranked = writer.ranked()
     flagged = [s for s in ranked if s.flagged]
 
-    def take(cost: int, cap: float) -> bool:
-        if plan.spent + cost > cap:
-            return False
-        plan.spent += cost
-        return True
+    def fill(items: Iterable[T], cost: Callable[[T], int], cap: float, accept: Callable[[T], None]) -> None:
+        """Take items in order while they fit under `cap`; a long run of misfits ends the phase,
+        so a log of 100,000 templates costs a few hundred token counts, not 100,000."""
+        misses = 0
+        for item in items:
+            price = cost(item)
+            if plan.spent + price <= cap:
+                plan.spent += price
+                accept(item)
+                misses = 0
+            else:
+                misses += 1
+                if misses >= _MAX_MISSES:
+                    return
 
-    for signal in flagged:
-        if take(writer.entry_cost(signal, True), budget * _FLAGGED_SHARE):
-            plan.entries[signal.template_id] = _Entry(signal, with_example=True)
-    for signal in ranked:
-        if signal.template_id not in plan.entries and take(writer.entry_cost(signal, False), budget * _LISTING_SHARE):
-            plan.entries[signal.template_id] = _Entry(signal)
+    def with_example(signal: TemplateSignal) -> None:
+        plan.entries[signal.template_id] = _Entry(signal, with_example=True)
+
+    def listed(signal: TemplateSignal) -> None:
+        plan.entries[signal.template_id] = _Entry(signal)
+
+    def upgraded(signal: TemplateSignal) -> None:
+        plan.entries[signal.template_id].with_example = True
+
+    fill(flagged, lambda s: writer.entry_cost(s, True), budget * _FLAGGED_SHARE, with_example)
+    fill((s for s in ranked if s.template_id not in plan.entries), lambda s: writer.entry_cost(s, False),
+         budget * _LISTING_SHARE, listed)
     shown = {writer.example_line(e.signal) for e in plan.entries.values() if e.with_example}
     queued = [(depth, line) for depth, line in writer.flagged_round_robin(flagged) if line not in shown]
-    for depth, line in queued:
-        if depth < _FIRST_ROUNDS and take(writer.line_cost(line), budget):
-            plan.flagged_lines.append(line)
-    for signal in ranked:
-        entry = plan.entries.get(signal.template_id)
-        if entry is not None and not entry.with_example:
-            extra = writer.entry_cost(signal, True) - writer.entry_cost(signal, False)
-            if take(extra, budget):
-                entry.with_example = True
-    for depth, line in queued:
-        if depth >= _FIRST_ROUNDS and take(writer.line_cost(line), budget):
-            plan.flagged_lines.append(line)
+    fill((line for depth, line in queued if depth < _FIRST_ROUNDS), writer.line_cost, budget,
+         plan.flagged_lines.append)
+    fill((s for s in ranked if s.template_id in plan.entries and not plan.entries[s.template_id].with_example),
+         lambda s: writer.entry_cost(s, True) - writer.entry_cost(s, False), budget, upgraded)
+    fill((line for depth, line in queued if depth >= _FIRST_ROUNDS), writer.line_cost, budget,
+         plan.flagged_lines.append)
     return plan
 
 
