@@ -87,8 +87,10 @@ def parse_records(lines: Iterable[str], fmt: LogFormat | None = None, start: int
         it = chain(head, it)
     current: Record | None = None
     raw_parts: list[str] = []
+    matcher = fmt.matcher
     for index, line in enumerate(it, start):
-        record = None if fmt.matcher is None else fmt.match(line, index)
+        fields = None if matcher is None else matcher(line)
+        record = None if fields is None else Record(index, fields[0], fields[1], fields[2], fields[3], line)
         if record is None and current is not None and current.continuation < _MAX_FOLD and _continues(fmt, line):
             current.continuation += 1
             raw_parts.append(line)
