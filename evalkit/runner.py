@@ -41,6 +41,7 @@ class RunSummary:
     skipped: int = 0  # already in the predictions file
     failed: list[str] = field(default_factory=list)  # "sample#turn: reason"
     first_error: LogchatError | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class Cancelled(Exception):
@@ -165,6 +166,20 @@ def check_compatible(log: PredictionLog, backend_name: str, config: RunConfig) -
             )
 
 
+def concurrency(backend: Backend, config: RunConfig, todo: int, notes: list[str]) -> int:
+    """Answers in flight: one for a local model (prefix reuse) and for llama_cpp.server, which
+    interrupts a running stream when the next request arrives; else the configured bound."""
+    from models.endpoint import LLAMA_CPP_PYTHON
+
+    if backend.name.startswith("local:"):
+        return 1
+    if getattr(backend, "server", None) == LLAMA_CPP_PYTHON and config.concurrency > 1:
+        notes.append(f"{LLAMA_CPP_PYTHON} answers one request at a time and interrupts the one running; "
+                     f"using 1 answer in flight instead of {config.concurrency}")
+        return 1
+    return max(1, min(config.concurrency, todo))
+
+
 def run_eval(
     samples: list[EvalSample],
     out: Path,
@@ -188,7 +203,7 @@ def run_eval(
             summary.skipped = sum(1 for _ in units(samples)) - len(todo)
             if on_total:
                 on_total(len(todo))
-            workers = 1 if first.name.startswith("local:") else max(1, min(config.concurrency, len(todo)))
+            workers = concurrency(first, config, len(todo), summary.notes)
             pool_backends: list[Backend] = [first]
             free: list[Backend] = [first]
             contexts = ContextBuilder(first, config)

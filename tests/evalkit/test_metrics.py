@@ -91,3 +91,16 @@ def test_score_rejects_a_record_without_a_reference(tmp_path: Path) -> None:
     assert result.output.strip().splitlines() == [
         f"logchat: error: {path} record 1 has no string `reference`; each line needs prediction, reference and task"
     ]
+
+
+def test_rouge_equals_rouge_score_with_use_stemmer_on_real_text(loghub: Path) -> None:
+    from rouge_score import rouge_scorer
+
+    lines = (loghub / "OpenSSH" / "OpenSSH_2k.log").read_text(encoding="utf-8").splitlines()
+    predictions = ["\n".join(lines[i : i + 3]) + " failures happening repeatedly" for i in range(0, 60, 6)]
+    references = ["\n".join(lines[i + 1 : i + 5]) + " failed attempts repeated" for i in range(0, 60, 6)]
+    reference_scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=True)
+    expected = [reference_scorer.score(r, p) for p, r in zip(predictions, references, strict=True)]
+    ours = lexical_scores(predictions, references)
+    for name in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+        assert list(ours.per_answer[name]) == [e[name].fmeasure for e in expected]
