@@ -132,6 +132,7 @@ class LogView(ScrollView, can_focus=True):
         self.mark_end: int | None = None
         self.watching = False
         self._wrap_cache: tuple[tuple, list[tuple[int, Strip]]] | None = None
+        self._tail: list[str] | None = None  # the file's last lines, while following an unfinished index
 
     # ------------------------------------------------------------------ rows and lines
     @property
@@ -206,8 +207,14 @@ class LogView(ScrollView, can_focus=True):
             self.follow = True
 
     def _on_index_tick(self) -> None:
+        done = self.logfile.indexing_done
+        if self.follow and not done:
+            # Following a file still being indexed: show its real end now, numbered once known.
+            self._tail = self.logfile.tail_lines(self.scrollable_content_region.height, max_chars=MAX_LINE_CHARS)
+            self.refresh()
         self._sync_rows()
-        if self.logfile.indexing_done:
+        if done:
+            self._tail = None
             self._index_timer.stop()
             self._sync_rows()
 
@@ -346,6 +353,8 @@ class LogView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if self._tail is not None and self.follow:
+            return self._tail_line(y, width)
         if self.wrap:
             layout = self._wrap_layout()
             if y < len(layout):
@@ -361,6 +370,21 @@ class LogView(ScrollView, can_focus=True):
         style = self._row_style(row)
         if style is not None:
             body = body.apply_style(style)
+        return Strip.join([gutter, body]).apply_style(self.rich_style)
+
+    def _tail_line(self, y: int, width: int) -> Strip:
+        """Row `y` of the tail shown before the index reaches the end (no line numbers yet)."""
+        tail = self._tail or []
+        offset = y - (self.scrollable_content_region.height - len(tail))
+        if offset < 0:
+            return Strip.blank(width, self.rich_style)
+        gutter_width = self._gutter_width()
+        gutter = Strip([Segment("…".rjust(gutter_width - 1) + " ", self.get_component_rich_style("logview--gutter"))],
+                       gutter_width)
+        content = tail[offset]
+        text = Text(literal(content), style=self._level_style(self._level_reader().level(content)),
+                    no_wrap=True, end="")
+        body = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width - gutter_width, None)
         return Strip.join([gutter, body]).apply_style(self.rich_style)
 
     def _wrapped_rows(self, row: int, width: int) -> list[Strip]:

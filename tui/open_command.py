@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from logcore.errors import LogchatError
+from logcore.errors import LogchatError, LogInputError
 
 EXAMPLE_LOG = Path(__file__).resolve().parent / "examples" / "checkout-incident.log"
 
@@ -31,6 +33,8 @@ def open_command(files: tuple[str, ...], follow: bool, model_spec: str | None, e
     With no FILE, opens a bundled example incident log. '-' reads standard input.
     """
     try:
+        if "-" in files:
+            _take_piped_stdin()
         app = build_app(files, follow=follow, model_spec=model_spec, endpoint=endpoint,
                         watch_lines=watch_lines, watch_seconds=watch_seconds, last_n=last_n)
     except LogchatError as error:
@@ -39,6 +43,25 @@ def open_command(files: tuple[str, ...], follow: bool, model_spec: str | None, e
     app.run()
     for log in app.logs:
         log.close()
+
+
+def _take_piped_stdin() -> None:
+    """Keep the piped log on a duplicate of fd 0 and give fd 0 back to the terminal.
+
+    The log core spools `sys.stdin`, and Textual reads keys from fd 0: both cannot be the pipe.
+    """
+    if sys.stdin is None or sys.stdin.isatty():
+        return
+    pipe = os.dup(0)
+    try:
+        terminal = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        os.close(pipe)
+        raise LogInputError("reading a log from a pipe needs a terminal for the keys (/dev/tty); "
+                            "save the log to a file and open that") from None
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(pipe, "rb")))
+    os.dup2(terminal, 0)
+    os.close(terminal)
 
 
 def build_app(files: tuple[str, ...] | list[str], *, follow: bool = False, model_spec: str | None = None,

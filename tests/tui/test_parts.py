@@ -70,3 +70,25 @@ def test_keymap_file(tmp_path: Path):
     path.write_text('[keys]\nsumarize = "x"\n')
     with pytest.raises(LogchatError, match="unknown action ids sumarize"):
         load_keymap(path)
+
+
+def test_open_command_reports_a_missing_file_in_one_line(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from tui.open_command import open_command
+
+    result = CliRunner().invoke(open_command, [str(tmp_path / "missing.log")])
+    assert result.exit_code == 3
+    assert result.output.startswith("logchat: error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_no_file_opens_the_bundled_example():
+    from tui.open_command import EXAMPLE_LOG, build_app
+
+    app = build_app([])
+    try:
+        assert [log.path for log in app.logs] == [EXAMPLE_LOG] and EXAMPLE_LOG.is_file()
+    finally:
+        for log in app.logs:
+            log.close()
