@@ -87,7 +87,8 @@ def run_command(test_set: Path, spec: str | None, out: Path, context: str, log_t
         bar.close()
         click.echo(f"logchat: interrupted; finished answers are in {out}; rerun the same command to resume", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))
-    bar.close()
+    finally:
+        bar.close()
     for line in summary.notes:
         click.echo(f"logchat: note: {line}", err=True)
     click.echo(f"logchat: {summary.answered} answered, {summary.skipped} already in {out}", err=True)
