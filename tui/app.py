@@ -16,7 +16,6 @@ from datetime import datetime, time as dtime
 from functools import partial
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
@@ -650,7 +649,7 @@ class LogchatApp(App[None]):
         if minimum is None:
             view.set_filter(None)
         else:
-            levels = view._level_reader()
+            levels = view.level_reader()
             view.set_filter(lambda i, line: at_least(levels.level(line, i), minimum), f"level ≥ {minimum}")
         self._update_status()
 
@@ -708,7 +707,7 @@ class LogchatApp(App[None]):
         view = self.active_view
         assert view.id is not None
         if view.id not in self._patterns:
-            self._patterns[view.id] = PatternIndex(view._level_reader())
+            self._patterns[view.id] = PatternIndex(view.level_reader())
             self._mine(view, self._patterns[view.id])
         self._render_patterns(view)
 
@@ -730,7 +729,7 @@ class LogchatApp(App[None]):
         if label is None:
             label = f"L{line + 1}"
             try:
-                stamp = view._level_reader().format.parse(view.logfile.line(line), line).timestamp
+                stamp = view.level_reader().format.parse(view.logfile.line(line), line).timestamp
             except Exception:
                 stamp = None
             if stamp is not None:
@@ -791,7 +790,7 @@ class LogchatApp(App[None]):
             state.pending_from = None
         if state.pending_from is None:
             state.pending_from = message.start
-        levels = view._level_reader()
+        levels = view.level_reader()
         if any(at_least(levels.level(line, message.start + i), "ERROR")
                for i, line in enumerate(view.logfile.lines(max(message.start, message.stop - 500), message.stop))):
             state.urgent = True  # an error-level line is an anomaly signal: check now

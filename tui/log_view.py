@@ -117,7 +117,7 @@ class LogView(ScrollView, can_focus=True):
         self._levels: LevelReader | None = None
         self._level_sample = 0
         self._line_cache: LRUCache[int, tuple[str, str | None]] = LRUCache(4096)
-        self._strip_cache: LRUCache[tuple[int, str, int], Strip] = LRUCache(2048)
+        self._strip_cache: LRUCache[tuple[int, str], Strip] = LRUCache(2048)
         self._max_width = 0
         self._filter: array | None = None
         self._filter_predicate: LinePredicate | None = None
@@ -144,6 +144,10 @@ class LogView(ScrollView, can_focus=True):
     @property
     def filtering(self) -> bool:
         return self._filter is not None
+
+    @property
+    def filter_done(self) -> bool:
+        return self._filter_done
 
     @property
     def filter_progress(self) -> str:
@@ -184,11 +188,12 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         raw = self.logfile.line(index, max_chars=MAX_LINE_CHARS)
-        result = (literal(raw), self._level_reader().level(raw, index))
+        result = (literal(raw), self.level_reader().level(raw, index))
         self._line_cache[index] = result
         return result
 
-    def _level_reader(self) -> LevelReader:
+    def level_reader(self) -> LevelReader:
+        """Level parsing for this file, re-detected once more lines than the first sample exist."""
         count = self.logfile.line_count
         if self._levels is None or (self._level_sample < LEVEL_SAMPLE and count > self._level_sample):
             sample = self.logfile.lines(0, min(LEVEL_SAMPLE, count)) if count else []
@@ -302,7 +307,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _line_strip(self, index: int) -> Strip:
         """The text of one file line, unwrapped and uncropped, level-coloured, matches marked."""
-        key = (index, self.search_query, self._max_width)
+        key = (index, self.search_query)
         strip = self._strip_cache.get(key)
         if strip is not None:
             return strip
@@ -325,7 +330,7 @@ class LogView(ScrollView, can_focus=True):
         width = self._gutter_width()
         index = self.line_index(row)
         marker = " "
-        if row == self.cursor and self.has_focus_within_app():
+        if row == self.cursor and self.has_focus:
             marker = "▶"
         elif row == self.cursor:
             marker = ">"
@@ -334,9 +339,6 @@ class LogView(ScrollView, can_focus=True):
         number = f"{index + 1:>{width - 1}}" if first else " " * (width - 1)
         style = self.get_component_rich_style("logview--gutter")
         return Strip([Segment(number, style), Segment(marker, style)], width)
-
-    def has_focus_within_app(self) -> bool:
-        return self.has_focus
 
     def _is_marked(self, index: int) -> bool:
         if self.mark_start is None:
@@ -382,7 +384,7 @@ class LogView(ScrollView, can_focus=True):
         gutter = Strip([Segment("…".rjust(gutter_width - 1) + " ", self.get_component_rich_style("logview--gutter"))],
                        gutter_width)
         content = tail[offset]
-        text = Text(literal(content), style=self._level_style(self._level_reader().level(content)),
+        text = Text(literal(content), style=self._level_style(self.level_reader().level(content)),
                     no_wrap=True, end="")
         body = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width - gutter_width, None)
         return Strip.join([gutter, body]).apply_style(self.rich_style)
@@ -647,7 +649,7 @@ class LogView(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ time
     def find_time(self, target: datetime | dtime) -> int | None:
         """First shown row at or after `target`, by binary search over the rows' timestamps."""
-        reader = self._level_reader()
+        reader = self.level_reader()
         lo, hi = 0, self.row_count
 
         def stamped(row: int) -> tuple[int, datetime | None]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -13,6 +11,7 @@ from textual.widgets.markdown import MarkdownStream
 from logcore.templates import Template
 from models.prompts import Turn
 from tui.citations import linkify
+from tui.levels import LEVEL_RANK
 from tui.literal import literal, literal_lines
 
 
@@ -119,8 +118,6 @@ class PatternsPanel(Vertical):
 
 
 def _worst_level(level_counts: dict[str, int]) -> str:
-    from tui.levels import LEVEL_RANK
-
     levels = [level for level, count in level_counts.items() if count and level in LEVEL_RANK]
     return max(levels, key=LEVEL_RANK.__getitem__) if levels else "-"
 
@@ -135,7 +132,3 @@ class StatusBar(Horizontal):
     def show(self, left: str, right: str) -> None:
         self.query_one("#status-left", Static).update(Text(left, no_wrap=True, overflow="ellipsis"))
         self.query_one("#status-right", Static).update(Text(right, no_wrap=True, overflow="ellipsis"))
-
-
-def clock(seconds: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(seconds))

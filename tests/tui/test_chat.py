@@ -227,7 +227,7 @@ async def test_patterns_panel_filters_to_a_template(checkout_log):
         assert app.focused is table
         await pilot.press("enter")
         view = app.active_view
-        await wait_for(pilot, lambda: view.filtering and view._filter_done)
+        await wait_for(pilot, lambda: view.filtering and view.filter_done)
         index = app._patterns[view.id]
         chosen = index.template_of(view.filtered_lines()[0])
         assert view.row_count == index.templates()[0].count

@@ -63,11 +63,11 @@ async def test_level_filter_cycles_warn_error_all(checkout_log):
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.active_view
         await pilot.press("l")
-        await wait_for(pilot, lambda: view.filter_label == "level ≥ WARN" and view._filter_done)
+        await wait_for(pilot, lambda: view.filter_label == "level ≥ WARN" and view.filter_done)
         warn_rows = view.row_count
         assert 0 < warn_rows < checkout_log.line_count
         await pilot.press("l")
-        await wait_for(pilot, lambda: view.filter_label == "level ≥ ERROR" and view._filter_done)
+        await wait_for(pilot, lambda: view.filter_label == "level ≥ ERROR" and view.filter_done)
         assert 0 < view.row_count < warn_rows
         assert all(" ERROR " in checkout_log.line(i) or "FATAL" in checkout_log.line(i)
                    or '"error"' in checkout_log.line(i).lower()
