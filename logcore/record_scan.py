@@ -30,7 +30,7 @@ from logcore.formats import UNKNOWN, LogFormat, detect_format, parse_records
 from logcore.levels import LEVELS
 from logcore.line_signals import Wording, badness, read_wording
 from logcore.templates import TemplateMiner
-from logcore.unknown_lines import refine_unknown
+from logcore.unknown_lines import unknown_fields
 
 LEVEL_CODE = {name: i + 1 for i, name in enumerate(LEVELS)}  # 0 = no level
 CODE_LEVEL: dict[int, str | None] = {0: None, **{i + 1: name for i, name in enumerate(LEVELS)}}
@@ -67,7 +67,7 @@ class Columns:
     suspects: array = field(default_factory=lambda: array("q"))  # records with any badness
     examples: dict[int, str] = field(default_factory=dict)  # template id -> its first message
     wordings: dict[int, Wording] = field(default_factory=dict)  # template id -> wording of that message
-    _badness: dict[tuple[int, str | None], float] = field(default_factory=dict)
+    badness_by_key: dict[tuple[int, str | None], float] = field(default_factory=dict)  # (template, level)
 
     def add(self, line: int, template_id: int, level: str | None, timestamp: datetime | None,
             message: str) -> None:
@@ -83,9 +83,9 @@ class Columns:
     def line_badness(self, template_id: int, level: str | None) -> float:
         """`line_signals.badness` of a template's wording at a level, computed once per pair."""
         key = (template_id, level)
-        value = self._badness.get(key)
+        value = self.badness_by_key.get(key)
         if value is None:
-            value = self._badness[key] = badness(level, self.wordings[template_id])
+            value = self.badness_by_key[key] = badness(level, self.wordings[template_id])
         return value
 
     def note_template(self, template_id: int, message: str) -> None:
@@ -138,20 +138,17 @@ def scan(lines: Sequence[str], first_line: int = 0) -> Scan:
     columns = Columns()
     views = map(parse_view, lines)
     if fmt is UNKNOWN or fmt.matcher is None:
-        for record in parse_records(views, fmt, start=first_line):
-            refine_unknown(record)
-            template_id = miner.add(record.message, record.line, record.level)
-            columns.add(record.line, template_id, record.level, record.timestamp, record.message)
-        return Scan(fmt.name, columns, miner)
-    parse = fmt.matcher
-    cached = LogFormat(fmt.name, _ShapeCache(parse), fmt.multiline)
+        parse, multiline = unknown_fields, False
+    else:
+        parse, multiline = fmt.matcher, fmt.multiline
+    cached = LogFormat(fmt.name, _ShapeCache(parse), multiline)
     by_message: dict[str, int] = {}
     bad_counts: dict[int, int] = {}  # template id -> records with badness seen so far
     total = len(lines)
     # The loop body runs a million times for a big log: everything it calls is bound locally.
     add_line, add_template = columns.lines.append, columns.templates.append
     add_level, add_time, add_suspect = columns.levels.append, columns.times.append, columns.suspects.append
-    cached_badness, line_badness = columns._badness, columns.line_badness
+    cached_badness, line_badness = columns.badness_by_key, columns.line_badness
     wordings, level_code, nan = columns.wordings, LEVEL_CODE, math.nan
     for n, record in enumerate(parse_records(views, cached, start=first_line)):
         message, level = record.message, record.level

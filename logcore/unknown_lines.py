@@ -1,4 +1,4 @@
-"""Level and message for records of a layout logchat does not recognise.
+"""Level and message for lines of a layout logchat does not recognise.
 
 When format detection gives up, a record's message is the whole line, header included, and only
 a level word near the start is noticed. Many unrecognised layouts still follow the common shape
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from logcore.formats import Record
+from logcore.format_catalog import Fields, unknown
 from logcore.levels import normalize_level
 
 _LEVEL_WORD = re.compile(
@@ -27,21 +27,27 @@ _MARKED_LEVEL = re.compile(
     re.IGNORECASE,
 )
 _SEARCH_CHARS = 200
+# Starts of lines that may continue the record above (stack frames, "Caused by:", ...): a
+# superset of what `logcore.formats` folds, so those lines are left to its folding rule.
+_MAY_CONTINUE = ("Caused by", "Suppressed", "...", "Traceback", "During handling", "The above")
 
 
-def refine_unknown(record: Record) -> None:
+def unknown_fields(line: str) -> Fields | None:
+    """Fields of a line in no known layout; None for a line that may continue a record."""
+    if line[:1].isspace() or line.startswith(_MAY_CONTINUE):
+        return None
+    return refine_unknown(unknown(line))
+
+
+def refine_unknown(fields: Fields) -> Fields:
     """Level and message from a level word within the first 200 characters, or no level.
 
     An unmarked lower-case "error" is prose ("parity error corrected"), not a level.
     """
-    if record.message != record.raw.split("\n", 1)[0].rstrip():
-        return
-    match = _LEVEL_WORD.search(record.message, 0, _SEARCH_CHARS)
+    message = fields.message
+    match = _LEVEL_WORD.search(message, 0, _SEARCH_CHARS)
     if match is not None:
-        rest = record.message[match.end():].strip()
-        if rest:
-            record.level = normalize_level(match[1])
-            record.message = rest
-        return
-    marked = _MARKED_LEVEL.search(record.message, 0, _SEARCH_CHARS)
-    record.level = normalize_level(marked[1] or marked[2]) if marked else None
+        rest = message[match.end():].strip()
+        return fields._replace(level=normalize_level(match[1]), message=rest) if rest else fields
+    marked = _MARKED_LEVEL.search(message, 0, _SEARCH_CHARS)
+    return fields._replace(level=normalize_level(marked[1] or marked[2]) if marked else None)
