@@ -57,8 +57,8 @@ def train(config_file: str | None, sets: tuple[str, ...], dataset: str | None, m
           show_config: bool) -> None:
     """LoRA fine-tune a model on a synth dataset (recipe: trainer/recipe.toml).
 
-    Multi-GPU: `accelerate launch --num_processes 4 -m tui.cli train ...` or
-    `torchrun --nproc_per_node 4 -m tui.cli train ...` (see the README).
+    Multi-GPU: `accelerate launch --num_processes 4 $(which logchat) train ...` or
+    `torchrun --nproc_per_node 4 $(which logchat) train ...` (see the README).
     """
     from trainer.config import load_config, parse_set
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from dataclasses import dataclass, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 
 
 def default_recipe_text() -> str:
-    return resources.files("trainer").joinpath("recipe.toml").read_text(encoding="utf-8")
+    return Path(__file__).with_name("recipe.toml").read_text(encoding="utf-8")
 
 
 def _coerce(name: str, value: Any, kind: type) -> Any:

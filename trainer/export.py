@@ -53,7 +53,15 @@ def export_model(model_dir: str | Path, out_dir: str | Path, *, outtype: str = "
     model_dir, out_dir = Path(model_dir), Path(out_dir)
     stem = model_dir.resolve().name if model_dir.name not in ("merged", ".") else model_dir.resolve().parent.name
     result = ExportResult()
-    base_file = export_gguf(model_dir, out_dir / f"{stem}-{outtype}.gguf", outtype)
+    from tqdm import tqdm
+
+    with tqdm(desc=f"writing {outtype} GGUF", unit="tensor", leave=False) as bar:
+        def advance(done: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.set_postfix_str(name, refresh=False)
+            bar.update(done - bar.n)
+
+        base_file = export_gguf(model_dir, out_dir / f"{stem}-{outtype}.gguf", outtype, progress=advance)
     echo(f"wrote {base_file}")
     result.files.append(base_file)
     for quant in quants:

@@ -209,7 +209,7 @@ def _write_metadata(writer: Any, model_dir: Path, shape: LlamaShape, file_type: 
 
 
 def export_gguf(model_dir: str | Path, out_path: str | Path, outtype: str = "f16",
-                progress: Callable[[str], None] | None = None) -> Path:
+                progress: Callable[[int, int, str], None] | None = None) -> Path:
     """Writes `out_path` from a merged HF folder; `outtype` is f32, f16 or bf16 (quantize afterwards)."""
     import gguf
 
@@ -265,6 +265,6 @@ def export_gguf(model_dir: str | Path, out_path: str | Path, outtype: str = "f16
     for i, (name, load, tensor_shape) in enumerate(plan, 1):
         writer.write_tensor_data(convert(load(), stored_type(tensor_shape)))
         if progress is not None:
-            progress(f"{i}/{len(plan)} {name}")
+            progress(i, len(plan), name)
     writer.close()
     return out_path

@@ -60,13 +60,6 @@ class SampleDataset:
         return {"input_ids": sample.input_ids, "labels": sample.labels}
 
 
-def load_base(cfg: TrainConfig, runtime: Runtime) -> LoadedBase:
-    source = resolve_source(cfg.model)
-    tokenizer = load_tokenizer(source)
-    model = load_model(source, dtype=runtime.torch_dtype, attention=runtime.attention)
-    return LoadedBase(model=model, tokenizer=tokenizer, source=source)
-
-
 def add_lora(model: Any, cfg: TrainConfig) -> Any:
     from peft import LoraConfig, get_peft_model
 
@@ -81,8 +74,9 @@ def add_lora(model: Any, cfg: TrainConfig) -> Any:
 def training_arguments(cfg: TrainConfig, runtime: Runtime, output_dir: Path, has_eval: bool) -> Any:
     from transformers import TrainingArguments
 
-    if cfg.deepspeed and not Path(cfg.deepspeed).is_file():
-        raise LogchatError(f"DeepSpeed config {cfg.deepspeed} not found: use trainer/zero1.json or fix the path")
+    deepspeed = str(Path(__file__).with_name("zero1.json")) if cfg.deepspeed == "zero1" else cfg.deepspeed
+    if deepspeed and not Path(deepspeed).is_file():
+        raise LogchatError(f"DeepSpeed config {deepspeed} not found: use --set deepspeed=zero1 or fix the path")
     return TrainingArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=cfg.batch_size,
@@ -103,7 +97,7 @@ def training_arguments(cfg: TrainConfig, runtime: Runtime, output_dir: Path, has
         activation_checkpointing=cfg.gradient_checkpointing,
         activation_checkpointing_kwargs={"use_reentrant": False},
         use_liger_kernel=runtime.liger_kernel,
-        deepspeed=cfg.deepspeed or None,
+        deepspeed=deepspeed or None,
         eval_strategy=cfg.eval_strategy if has_eval else "no",
         save_strategy=cfg.save_strategy,
         save_total_limit=cfg.save_total_limit,
@@ -136,7 +130,8 @@ def run_training(cfg: TrainConfig, *, resume: str | bool | None = None, base: Lo
     output_dir.mkdir(parents=True, exist_ok=True)
 
     conversations = load_conversations(cfg.dataset)
-    tokenizer = base.tokenizer if base is not None else load_tokenizer(resolve_source(cfg.model))
+    source = base.source if base is not None else resolve_source(cfg.model)
+    tokenizer = base.tokenizer if base is not None else load_tokenizer(source)
     data = prepare(conversations, tokenizer, cfg.max_sequence_length, cfg.overlength)
     for line in data.report.lines(cfg.max_sequence_length):
         echo(line)
@@ -148,7 +143,8 @@ def run_training(cfg: TrainConfig, *, resume: str | bool | None = None, base: Lo
          f"packing={'on' if runtime.packing else 'off'}, liger={'on' if runtime.liger_kernel else 'off'}, "
          f"precision={runtime.precision}")
 
-    base = base or load_base(cfg, runtime)
+    if base is None:
+        base = LoadedBase(load_model(source, dtype=runtime.torch_dtype, attention=runtime.attention), tokenizer, source)
     model = add_lora(base.model, cfg)
     if cfg.gradient_checkpointing:
         model.enable_input_require_grads()
