@@ -119,6 +119,9 @@ def ask(question: str, **kwargs: Any) -> None:
 def run_analysis(opts: Options, question: str) -> None:
     try:
         outcome = _analyse(opts, question)
+    except KeyboardInterrupt:  # before the answer started: loading, reading, fitting
+        note("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
     except LogchatError as error:
         click.echo(f"logchat: error: {printable(str(error))}", err=True)
         sys.exit(int(error.exit_code))
@@ -149,6 +152,7 @@ def _analyse(opts: Options, question: str) -> Outcome:
     backend = resolve_backend(settings=settings)
     if hasattr(backend, "on_notice"):
         backend.on_notice = note
+    outcome: Outcome | None = None
     try:
         note(f"model {backend.name}, context {backend.context_size:,} tokens")
         fitted = fit_log(
@@ -169,12 +173,15 @@ def _analyse(opts: Options, question: str) -> Outcome:
             echo=not opts.as_json,
             on_first=lambda: _report_redaction(backend),
         )
+        if not outcome.answer:
+            _report_redaction(backend)
         _report_usage(backend, outcome)
         if opts.as_json:
             _print_json(opts, backend, log, fitted, outcome)
         return outcome
     finally:
-        backend.close()
+        if outcome is None or not outcome.interrupted:  # an interrupted worker may still be in the model
+            backend.close()
 
 
 def _report_redaction(backend: Any) -> None:
@@ -193,8 +200,6 @@ def _report_usage(backend: Any, outcome: Outcome) -> None:
         parts.append(f"first token after {usage.ttft_s:.2f} s")
     if usage.tokens_per_s is not None:
         parts.append(f"{usage.tokens_per_s:.1f} tokens/s")
-    if outcome.answer and not outcome.answer[-1].endswith("\n") and sys.stdout.isatty():
-        click.echo()
     note(", ".join(parts))
 
 

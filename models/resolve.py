@@ -57,8 +57,9 @@ def resolve_backend(spec: str | None = None, settings: Settings | None = None) -
 
 def hf_download(ref: str) -> Path:
     """`REPO/FILE.gguf` -> a local path in the normal Hugging Face cache."""
-    repo, _, filename = ref.rpartition("/")
-    if repo.count("/") != 1 or not filename.endswith(".gguf"):
+    parts = ref.split("/")
+    repo, filename = "/".join(parts[:2]), "/".join(parts[2:])  # the file may sit in a sub-folder
+    if len(parts) < 3 or not all(parts) or not filename.endswith(".gguf"):
         raise ModelError(f"hf:{ref} is not of the form hf:OWNER/REPO/FILE.gguf; {SPEC_HELP}")
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (

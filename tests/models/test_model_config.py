@@ -136,3 +136,25 @@ def test_bare_gguf_path_and_gguf_spec_load_the_same_model(smollm2_path: Path) ->
             assert backend.context_size == 1024 and backend.name.startswith("local:")
         finally:
             backend.close()
+
+
+def test_hf_spec_resolves_from_the_cache_offline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, smollm2_path: Path
+) -> None:
+    """A file already in the Hugging Face cache loads with HF_HUB_OFFLINE=1 (no network)."""
+    import huggingface_hub.constants as constants
+
+    commit = "0" * 40
+    repo_dir = tmp_path / "models--HuggingFaceTB--SmolLM2-135M-Instruct-GGUF"
+    (repo_dir / "refs").mkdir(parents=True)
+    (repo_dir / "refs" / "main").write_text(commit)
+    snapshot = repo_dir / "snapshots" / commit / "q4"
+    snapshot.mkdir(parents=True)
+    (snapshot / "smollm2.gguf").symlink_to(smollm2_path)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    backend = resolve_backend("hf:HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/q4/smollm2.gguf", Settings(n_ctx=512, n_threads=1))
+    try:
+        assert backend.name == "local:smollm2" and backend.context_size == 512
+    finally:
+        backend.close()
