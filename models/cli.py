@@ -318,12 +318,25 @@ def config_command(as_json: bool) -> None:
     click.echo(f"# config file: {path}{'' if path.is_file() else ' (not present)'}")
     click.echo("# precedence: defaults < config file < environment (OPENAI_BASE_URL/ENDPOINT_URL, "
                "OPENAI_API_KEY/TOKEN, MODEL) < flags")
+    unset = _unset_notes()
     for name, value in shown.items():
         source = settings.sources.get(name, "default")
         if value is None:
-            click.echo(f"# {name} is unset")
+            click.echo(f"# {name} is unset{unset.get(name, '')}")
         else:
             click.echo(f"{name} = {_toml_value(value)}  # {source}")
+
+
+def _unset_notes() -> dict[str, str]:
+    """What an unset setting means in practice, so `logchat config` shows the effective value."""
+    from models.context import LOCAL_LOG_TOKENS
+    from models.local import default_threads
+
+    return {
+        "model": " (the bundled model, or the endpoint's first model when an endpoint is set)",
+        "n_threads": f" (auto: {default_threads()} on this machine)",
+        "log_tokens": f" (auto: {LOCAL_LOG_TOKENS} for a local model, the context for a remote one)",
+    }
 
 
 def _toml_value(value: Any) -> str:
