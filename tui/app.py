@@ -18,7 +18,8 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.containers import Horizontal
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Markdown, TabbedContent, TabPane
@@ -186,12 +187,14 @@ class LogchatApp(App[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="tabs"):
-            for i, log in enumerate(self.logs):
-                with TabPane(Path(log.display_name).name or log.display_name, id=f"tab-{i}"):
-                    yield LogView(log, follow=self.follow_at_start, id=f"log-{i}")
-        yield PatternsPanel(id="patterns")
-        yield AnswerView(id="answer")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                with TabbedContent(id="tabs"):
+                    for i, log in enumerate(self.logs):
+                        with TabPane(Path(log.display_name).name or log.display_name, id=f"tab-{i}"):
+                            yield LogView(log, follow=self.follow_at_start, id=f"log-{i}")
+                yield AnswerView(id="answer")
+            yield PatternsPanel(id="patterns")
         with Horizontal(id="taskbar"):
             for task in Task:
                 yield Button(TASK_TITLES[task], id=f"task-{task.value}", compact=True)
@@ -916,15 +919,20 @@ class LogchatApp(App[None]):
         self.push_screen(ChooseScreen("Switch model", self.model_choices()), done)
 
     def action_help(self) -> None:
-        seen: dict[str, list[str]] = {}
-        for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if binding.description:
-                seen.setdefault(binding.description, []).append(self.get_key_display(binding))
-        rows = [(" ".join(dict.fromkeys(keys)), description) for description, keys in seen.items()]
+        """Keys from the action table and the log view, as currently bound (keymap applied)."""
+        rows: list[tuple[str, str]] = []
+        for spec in ACTIONS:
+            keys = self._keymap.get(spec.id, spec.keys)
+            rows.append((self._keys_display(keys), f"{spec.title}: {spec.help}"))
+        for binding in LogView.BINDINGS:
+            if isinstance(binding, Binding):
+                rows.append((self._keys_display(binding.key), binding.description))
         intro = ("logchat: read a log, ask about it. The status line shows what is analysed "
                  "(s changes it), its size in tokens and the model. Ctrl+P opens the command palette.")
         self.push_screen(HelpScreen(rows, intro))
+
+    def _keys_display(self, keys: str) -> str:
+        return " ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -459,6 +459,7 @@ class LogView(ScrollView, can_focus=True):
         self._update_virtual_size()
         if self.follow:
             self._stick_to_end()
+        self.post_message(self.Changed(self))
 
     def on_focus(self) -> None:
         self.refresh()

@@ -85,9 +85,11 @@ class PatternsPanel(Vertical):
     def compose(self):
         yield Label("Patterns", id="patterns-title")
         table: DataTable = DataTable(cursor_type="row", zebra_stripes=False, id="patterns-table")
-        table.add_columns("count", "level", "first", "template")
+        table.add_columns("count", "level", "template", "first")
         yield table
-        yield Sparkline([0], summary_function=max, id="sparkline")
+        with Horizontal(id="spark-row"):
+            yield Label("WARN+ over the file ")
+            yield Sparkline([0], summary_function=max, id="sparkline")
 
     def show(self, templates: list[Template], first_seen: dict[int, str], note: str,
              spark: list[int]) -> None:
@@ -99,8 +101,8 @@ class PatternsPanel(Vertical):
             table.add_row(
                 f"{template.count:,}",
                 worst,
-                first_seen.get(template.id, f"L{template.first_line + 1}"),
                 Text(literal(template.text), no_wrap=True),
+                first_seen.get(template.id, f"L{template.first_line + 1}"),
                 key=str(template.id),
             )
         if templates:
@@ -113,7 +115,7 @@ class PatternsPanel(Vertical):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         template_id = int(event.row_key.value)
-        text = str(self.query_one(DataTable).get_row(event.row_key)[3])
+        text = str(self.query_one(DataTable).get_row(event.row_key)[2])
         self.post_message(self.Selected(template_id, text))
 
 
