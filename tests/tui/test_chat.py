@@ -283,3 +283,39 @@ async def test_live_watch_rejects_invalid_reply_without_alert(tmp_path: Path):
         await wait_for(pilot, lambda: any("not valid" in n for n in notifications(app)))
         assert bells == [] and app.last_risk is None
     log.close()
+
+
+async def test_whole_file_scope_sends_the_digest(checkout_log):
+    backend = ScriptedBackend("digest read")
+    app = make_app([checkout_log], backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "s", "s", "s")
+        assert app.scope_kind.value == "file"
+        await pilot.press("2")
+        await answered(pilot, app)
+        user = backend.calls[0]["messages"][-1]["content"]
+        assert "Digest of " in user and "lines 1-234" in user
+        assert app.conversation.scope.startswith("file: digest of 234 lines")
+
+
+async def test_palette_runs_an_action(checkout_log):
+    app = make_app([checkout_log], ScriptedBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "toggle wrap")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.active_view.wrap)
+
+
+async def test_no_color_keeps_levels_distinguishable(checkout_log, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app([checkout_log], ScriptedBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.no_color
+        view = app.active_view
+        view.go_to_line(106)
+        await pilot.pause()
+        row = next(y for y in range(20) if view.render_line(y).text.startswith("106"))
+        body = [s for s in view.render_line(row) if "ERROR" in s.text]
+        assert body and body[0].style.bold  # ERROR is bold, not only red
