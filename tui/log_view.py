@@ -312,12 +312,18 @@ class LogView(ScrollView, can_focus=True):
         if strip is not None:
             return strip
         text = self._line_text(index)
-        strip = Strip(list(text.render(self.app.console)), text.cell_len)
+        strip = self._strip(text)
         if text.cell_len > self._max_width:
             self._max_width = min(text.cell_len, MAX_LINE_CHARS)
             self.call_later(self._update_virtual_size)
         self._strip_cache[key] = strip
         return strip
+
+    def _strip(self, text: Text) -> Strip:
+        """`text` as a strip; `Text.render` leaves the base style to the caller, so apply it here."""
+        segments = text.render(self.app.console)
+        base = text.style if isinstance(text.style, Style) else self.app.console.get_style(text.style)
+        return Strip(list(Segment.apply_style(segments, base)), text.cell_len)
 
     def _line_text(self, index: int) -> Text:
         content, level = self.text_of(index)
@@ -386,13 +392,13 @@ class LogView(ScrollView, can_focus=True):
         content = tail[offset]
         text = Text(literal(content), style=self._level_style(self.level_reader().level(content)),
                     no_wrap=True, end="")
-        body = Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width - gutter_width, None)
+        body = self._strip(text).crop_extend(0, width - gutter_width, None)
         return Strip.join([gutter, body]).apply_style(self.rich_style)
 
     def _wrapped_rows(self, row: int, width: int) -> list[Strip]:
         text = self._line_text(self.line_index(row))
         lines = text.wrap(self.app.console, max(1, width), no_wrap=False) if text.cell_len else [text]
-        return [Strip(list(line.render(self.app.console)), line.cell_len) for line in lines] or [Strip([])]
+        return [self._strip(line) for line in lines] or [Strip([])]
 
     def _wrap_layout(self) -> list[tuple[int, Strip]]:
         """The screen rows of wrap mode: lines from the top row, each as many rows as it needs."""
@@ -460,6 +466,12 @@ class LogView(ScrollView, can_focus=True):
         if self.follow:
             self._stick_to_end()
         self.post_message(self.Changed(self))
+
+    def notify_style_update(self) -> None:
+        """A theme or CSS change recolours levels: rendered lines must be rebuilt."""
+        super().notify_style_update()
+        self._strip_cache.clear()
+        self._wrap_cache = None
 
     def on_focus(self) -> None:
         self.refresh()
