@@ -274,13 +274,17 @@ def json_lines(line: str) -> Fields | None:
     return _structured(record, line) if isinstance(record, dict) else None
 
 
-_LOGFMT_PAIR = re.compile(r'([\w.@-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)')
+# A key starts the line or follows whitespace: without that anchor, findall retries every
+# position of a long word and goes quadratic on a hostile 1 MB line.
+_LOGFMT_PAIR = re.compile(r'(?:^|(?<=\s))([\w.@-]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)')
 
 
 def logfmt(line: str) -> Fields | None:
     """`time=... level=info msg="started" key=value`: at least two pairs, starting the line."""
+    if "=" not in line or not _LOGFMT_PAIR.match(line):
+        return None
     pairs = _LOGFMT_PAIR.findall(line)
-    if len(pairs) < 2 or not _LOGFMT_PAIR.match(line):
+    if len(pairs) < 2:
         return None
     record = {key: (value[1:-1].replace('\\"', '"') if value.startswith('"') else value)
               for key, value in pairs}

@@ -17,6 +17,7 @@ from itertools import chain, islice
 from logcore.format_catalog import CATALOGUE, Fields, Parser, unknown
 
 SAMPLE_LINES = 200
+_DETECT_CHARS = 4096  # a line's head tells its layout; huge lines would only slow detection down
 _MIN_SHARE = 0.5
 _MAX_FOLD = 500  # a "record" longer than this is more likely a misdetected format: start anew
 # Lines that continue a record in any layout: indented lines and the frames of Java and Python traces.
@@ -62,7 +63,7 @@ FORMATS: tuple[LogFormat, ...] = tuple(LogFormat(l.name, l.parse, l.multiline) f
 
 def detect_format(sample: list[str]) -> LogFormat:
     """The format most of the sample's record-starting lines are in, or UNKNOWN."""
-    heads = [line for line in sample[:SAMPLE_LINES] if line.strip() and not _CONTINUATION.match(line)]
+    heads = [line[:_DETECT_CHARS] for line in sample[:SAMPLE_LINES] if line.strip() and not _CONTINUATION.match(line)]
     if not heads:
         return UNKNOWN
     best, best_hits = UNKNOWN, 0

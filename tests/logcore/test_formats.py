@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from logcore.formats import UNKNOWN, LogFormat, detect_format, parse_records
+from logcore.formats import FORMATS, UNKNOWN, LogFormat, detect_format, parse_records
 
 
 def only(lines: list[str]) -> tuple[LogFormat, list]:
@@ -171,3 +171,18 @@ def test_klog_with_go_panic_folded() -> None:
         ("ERROR", "handler.go:12", "request failed: timeout", 2),
         ("WARN", "server.go:90", "slow", 0)]
     assert (recs[0].timestamp.month, recs[0].timestamp.day, recs[0].timestamp.microsecond) == (11, 25, 123456)
+
+
+@pytest.mark.timeout(60)  # quadratic regexes took hours on these; linear ones take well under a second
+@pytest.mark.parametrize("line", [
+    "Oct 11 22:14:15 host " + "a" * 1_000_000,
+    "a=" + "b" * 1_000_000,
+    "k=" * 500_000,
+    "2024-01-01 10:00:00,123 INFO [" + "x ] " * 250_000,
+    'a="' + "\\" * 1_000_000,
+], ids=["syslog-word", "logfmt-word", "logfmt-keys", "java-brackets", "logfmt-escapes"])
+def test_megabyte_lines_parse_in_linear_time(line: str) -> None:
+    for fmt in FORMATS:
+        assert fmt.parse(line).raw == line
+    records = list(parse_records([line] * 3))
+    assert len(records) == 3 and records[0].raw == line
