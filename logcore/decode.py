@@ -95,6 +95,15 @@ def decode_block(block: bytes, max_chars: int | None = None) -> DecodedBlock:
     return DecodedBlock(lines, [], cut)
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 text without a BOM: ASCII characters leave a NUL in every other byte."""
+    if len(head) < 16:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (odd.count(0) > 0.9 * len(odd) and even.count(0) == 0) or (
+        even.count(0) > 0.9 * len(even) and odd.count(0) == 0)
+
+
 def binary_problem(head: bytes) -> str | None:
     """Why the first bytes of a file do not look like a text log, or None when they do.
 
@@ -103,7 +112,7 @@ def binary_problem(head: bytes) -> str | None:
     control bytes also means binary.
     """
     head = head[:SNIFF_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         return "is UTF-16 text; convert it first, e.g. `iconv -f UTF-16 -t UTF-8 FILE > FILE.txt`"
     if b"\x00" in head:
         return "looks binary (NUL bytes in its first 8 KiB); pass a text log, or decompress/convert it first"

@@ -137,6 +137,7 @@ def test_binary_files_are_refused(tmp_path: Path) -> None:
     assert_refused(write(tmp_path / "a.out", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 40), "binary")
     assert_refused(write(tmp_path / "ctrl.bin", bytes([1, 2, 3, 4, 5, 6, 14, 15]) * 1000), "binary")
     assert_refused(write(tmp_path / "utf16.log", "hello\n".encode("utf-16")), "UTF-16", "iconv")
+    assert_refused(write(tmp_path / "utf16le.log", "no BOM here\n".encode("utf-16-le") * 50), "UTF-16")
     assert_refused(write(tmp_path / "bin.gz", gzip.compress(b"\x00\x01\x02" * 100)), "binary")
 
 
