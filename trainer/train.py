@@ -7,6 +7,7 @@ Trainer handles DDP and DeepSpeed); the machine-dependent choices come from `run
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,10 @@ def training_arguments(cfg: TrainConfig, runtime: Runtime, output_dir: Path, has
 
 
 def _save_artifacts(directory: Path, model: Any, base: LoadedBase) -> None:
-    model.save_pretrained(directory)
+    with warnings.catch_warnings():
+        # peft looks for the base's config.json beside a GGUF base; the vocabulary is never resized here
+        warnings.filterwarnings("ignore", message="Could not find a config file")
+        model.save_pretrained(directory)
     base.tokenizer.save_pretrained(directory)
     base.source.save(directory)
 

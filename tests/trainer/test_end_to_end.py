@@ -63,32 +63,23 @@ def test_gguf_export_matches_the_merged_model_and_answers(trained, tmp_path: Pat
     assert len(verdicts) == 2, run.output
     f16 = next(v for v in verdicts if "-f16.gguf" in v)
     assert "top-1 agreement 24/24 (100.0%)" in f16 and "tokenizer agreement 3/3" in f16
-    assert "chat reply (models.resolve)" in f16
-
-    from models.resolve import resolve_backend
-
-    backend = resolve_backend(f"gguf:{next(out.glob('*-q8_0.gguf'))}")
-    try:
-        answer = "".join(backend.stream([{"role": "user", "content": "Name one log level."}], max_tokens=16,
-                                        temperature=0.0))
-    finally:
-        backend.close()
-    assert answer.strip()
+    # each file answered a chat turn through logchat's own local backend
+    assert all("chat reply (models.resolve): ''" not in v and "chat reply (models.resolve)" in v for v in verdicts)
+    assert sorted(p.name for p in out.glob("*.gguf")) == ["run-f16.gguf", "run-q8_0.gguf"]
 
 
 def test_merge_command_reproduces_the_merged_model(trained, tmp_path: Path) -> None:
     import torch
-    from transformers import AutoModelForCausalLM
+    from safetensors.torch import load_file
 
     result, _ = trained
     run = CliRunner().invoke(cli, ["export", "merge", str(result.adapter_dir), "--out", str(tmp_path / "m"),
                                    "--dtype", "fp32"])
     assert run.exit_code == 0, run.output
-    ids = torch.tensor([[1, 4093, 198, 6004, 665, 2]])
-    with torch.no_grad():
-        logits = [AutoModelForCausalLM.from_pretrained(d).eval()(input_ids=ids).logits
-                  for d in (result.merged_dir, tmp_path / "m")]
-    assert torch.allclose(*logits, atol=1e-4)
+    ours, theirs = (load_file(d / "model.safetensors") for d in (result.merged_dir, tmp_path / "m"))
+    assert ours.keys() == theirs.keys()
+    assert all(torch.allclose(ours[k], theirs[k], atol=1e-6) for k in ours)
+    assert (tmp_path / "m" / "logchat_source.json").exists() and (tmp_path / "m" / "chat_template.jinja").exists()
 
 
 def test_training_resumes_from_a_checkpoint(trained, smol_base, tmp_path: Path) -> None:
