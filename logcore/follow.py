@@ -24,7 +24,9 @@ fallback (and the safety net where inotify is unavailable or misses events, e.g.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import stat
 import threading
 import time
@@ -267,9 +269,16 @@ class Follower:
         return out
 
     def _siblings(self) -> list[tuple[Path, tuple[int, int]]]:
-        """Files named like rotated copies of the log (NAME.1, NAME-20240101, ...) and their identities."""
+        """Files named like rotated copies of the log and their identities.
+
+        Only NAME.1, NAME-20240101, NAME.2024-01-01, NAME_3 and the like: a separator and then a
+        digit, so a neighbour such as NAME.lock or NAME.pos is never taken for a generation.
+        """
+        rotated = re.compile(re.escape(self.path.name) + r"[._-]\d")
         out = []
-        for sibling in self.path.parent.glob(self.path.name + "?*"):
+        for sibling in self.path.parent.glob(glob.escape(self.path.name) + "?*"):
+            if not rotated.match(sibling.name):
+                continue
             try:
                 st = os.stat(sibling)
             except OSError:
@@ -323,13 +332,14 @@ class Follower:
             generation.close()
 
     def _rotated_siblings(self) -> list[Path]:
-        """Likely rotated copies (NAME.1, NAME-20240101, ...), newest first, uncompressed only."""
+        """Rotated copies, newest first, uncompressed only (the 4 newest: older ones cannot hold
+        bytes we read a poll ago)."""
         found = []
-        for sibling in self.path.parent.glob(self.path.name + "?*"):
+        for sibling, _ in self._siblings():
             try:
                 with sibling.open("rb") as f:
                     if compression_of(f.read(8)) is None:
-                        found.append((sibling.stat().st_mtime, sibling))
+                        found.append((os.fstat(f.fileno()).st_mtime, sibling))
             except OSError:
                 continue
         return [p for _, p in sorted(found, reverse=True)[:4]]

@@ -179,3 +179,15 @@ def test_a_generation_created_and_rotated_between_polls_is_still_read(tmp_path: 
         assert f.poll() == ["a 2", "b 1", "b 2", "c 1"]
         time.sleep(0.2)
         assert f.poll() == []
+
+
+def test_neighbours_that_are_not_rotations_are_ignored(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"")
+    with Follower(log, grace=0.1) as f:
+        append(log, b"1\n")
+        assert f.poll() == ["1"]
+        (tmp_path / "app.log.lock").write_bytes(b"not a log line\n")
+        log.rename(tmp_path / "app.log.1")
+        log.write_bytes(b"2\n")
+        assert f.poll() == ["2"]
