@@ -321,10 +321,14 @@ class LogFile:
         stop = min(stop, self.line_count)
         if start >= stop:
             return DecodedBlock([])
-        first, _ = self._span(start)
-        _, last = self._span(stop - 1)
-        if last - first > _BATCH_READ_MAX:
-            lines = [self._read_decoded(*self._span(i), max_chars) for i in range(start, stop)]
+        try:
+            first, _ = self._span(start)
+            _, last = self._span(stop - 1)
+            spans = [self._span(i) for i in range(start, stop)] if last - first > _BATCH_READ_MAX else []
+        except IndexError:  # refresh() started over (truncation, rotation) meanwhile: those lines are gone
+            return DecodedBlock([])
+        if spans:
+            lines = [self._read_decoded(a, b, max_chars) for a, b in spans]
             return DecodedBlock([d.text for d in lines], [i for i, d in enumerate(lines) if d.invalid_utf8],
                                 [i for i, d in enumerate(lines) if d.truncated])
         block = decode_block(os.pread(self._fd, last - first, first), max_chars)
@@ -337,6 +341,7 @@ class LogFile:
         return self._read_decoded(*self._span(i), max_chars).text
 
     def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
+        """Lines [start, stop) clamped to what exists now (never raises for a range past the end)."""
         return self.decoded(start, stop, max_chars).lines
 
     def tail_lines(self, n: int, max_chars: int | None = None) -> list[str]:
