@@ -69,12 +69,17 @@ def server_kind(models: list[RemoteModel]) -> str:
 
 
 def response_format(schema: dict, server: str) -> dict:
-    """The structured-output request each server family understands."""
+    """The structured-output request each server family understands.
+
+    OpenAI's strict mode rejects schemas that allow extra properties, so strict is asked for
+    only when the schema closes them itself (vLLM enforces the schema either way).
+    """
     if server == LLAMA_CPP_PYTHON:
         return {"type": "json_object", "schema": schema}
+    strict = schema.get("additionalProperties") is False
     return {
         "type": "json_schema",
-        "json_schema": {"name": str(schema.get("title", "answer")), "schema": schema, "strict": True},
+        "json_schema": {"name": str(schema.get("title", "answer")), "schema": schema, "strict": strict},
     }
 
 

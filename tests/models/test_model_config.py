@@ -86,6 +86,9 @@ def test_response_format_per_server_family() -> None:
     openai_style = response_format(schema, "openai")
     assert openai_style["type"] == "json_schema"
     assert openai_style["json_schema"]["name"] == "rootcause" and openai_style["json_schema"]["schema"] == schema
+    assert openai_style["json_schema"]["strict"] is False
+    closed = {**schema, "additionalProperties": False}
+    assert response_format(closed, "openai")["json_schema"]["strict"] is True
 
 
 def test_retry_after_seconds_date_and_backoff() -> None:
