@@ -14,8 +14,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import random
+import sys
 import time
 from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+# Run as a script, bench/ comes first on sys.path and bench/logcore.py would shadow the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
 
 def synth_like_lengths(n: int, max_len: int, seed: int) -> list[int]:

@@ -24,6 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+BENCH = Path(__file__).resolve().parent
+# Run as a script, bench/ comes first on sys.path and bench/logcore.py would shadow the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
 DEFAULT_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 FALLBACK_MODEL = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
 VARIANTS = {
@@ -163,5 +167,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     main()
