@@ -105,8 +105,13 @@ def quotes(text: str) -> list[str]:
     return [q for q in found if _checkable_quote(q)]
 
 
-def check_text(text: str, facts: ChunkFacts) -> list[Finding]:
-    """Every quoted fact in `text` that the chunk does not contain, one finding each."""
+def check_text(text: str, facts: ChunkFacts, *, exempt: str = "") -> list[Finding]:
+    """Every quoted fact in `text` that the chunk does not contain, one finding each.
+
+    Quotes found in `exempt` (the task's instructions, which prescribe phrases such as
+    "None in this log.") are not claims about the log.
+    """
+    exempt_flat = " ".join(exempt.split())
     findings: list[Finding] = []
     for number in cited_lines(text):
         if not facts.has_line(number):
@@ -131,6 +136,8 @@ def check_text(text: str, facts: ChunkFacts) -> list[Finding]:
         if m.group(0) not in facts.text:
             findings.append(Finding("paths", f"path {m.group(0)} not in the log"))
     for quote in quotes(text):
+        if " ".join(quote.split()) in exempt_flat:
+            continue
         if not facts.has_quote(quote):
             findings.append(Finding("quotes", f"quote {quote.strip()[:80]!r} not in the log"))
     return findings

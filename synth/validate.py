@@ -128,7 +128,7 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
         reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
     reasons.extend(line_list_findings(spec, answer, facts))
     for text in grounded_texts(spec, answer):
-        reasons.extend(check_text(text, facts))
+        reasons.extend(check_text(text, facts, exempt=spec.instructions))
     return Verdict(record, reasons, answer)
 
 

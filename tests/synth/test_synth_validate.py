@@ -70,6 +70,13 @@ def test_each_planted_hallucination_is_caught_by_its_check(openssh_chunk: Chunk,
     assert check in checks(openssh_chunk, "rootcause", content)
 
 
+def test_phrases_the_instructions_prescribe_are_not_log_quotes(openssh_chunk: Chunk) -> None:
+    content = ("## Overview\nPassword guessing (lines 1271-1282).\n## Key events\n- line 1273\n"
+               '## Errors and warnings\n"None in this log."\n## Assessment\nUnder attack.')
+    assert checks(openssh_chunk, "summarize", content) == set()
+    assert checks(openssh_chunk, "summarize", content.replace("None in this log.", "None in this logfile.")) == {"quotes"}
+
+
 def test_ids_paths_and_times_in_other_formats_are_recognised(hdfs_chunk: Chunk) -> None:
     text = ("## Overview\nHDFS block traffic from 02:33:10 to 02:44:43 on 2008-11-11 (lines 1173-1184).\n"
             "## Key events\n- `blk_6148201552996212693` deleted from /mnt/hadoop/dfs/data/current/subdir15 (line 1173)\n"
