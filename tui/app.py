@@ -160,11 +160,12 @@ class LogchatApp(App[None]):
         self.watch_settings = watch or WatchSettings()
         self.last_n = last_n
         self._preload = preload_model
-        self._keymap = keymap or {}
+        self._user_keymap = keymap or {}
         self.backend: Backend | None = None
         self._backend_error: str | None = None
         self._backend_init = threading.Lock()
         self._model_lock = threading.Lock()
+        self._stop_models = threading.Event()
         self.scope_kind = ScopeKind.PAGE
         self._scope_status = "page"
         self.conversation: Conversation | None = None
@@ -203,8 +204,8 @@ class LogchatApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
+        if self._user_keymap:
+            self.set_keymap(self._user_keymap)
         for log in self.logs:
             if not log.indexing_done:
                 log.index(background=True)
@@ -306,8 +307,10 @@ class LogchatApp(App[None]):
             right.append(self.backend.name)
         elif self._backend_error:
             right.append("model: unavailable")
-        else:
+        elif self._preload:
             right.append("model: loading")
+        else:
+            right.append("model: loads when asked")
         if self._speed:
             right.append(self._speed)
         if view.follow:
@@ -835,7 +838,10 @@ class LogchatApp(App[None]):
             messages = build_messages(text, [Turn(WATCH_QUESTION)])
             with self._model_lock:
                 reply = "".join(backend.stream(messages, max_tokens=self.watch_settings.max_tokens,
-                                               temperature=0.0, json_schema=RISK_SCHEMA))
+                                               temperature=0.0, json_schema=RISK_SCHEMA,
+                                               cancel=self._stop_models))
+            if self._stop_models.is_set():
+                return
             report = parse_risk(reply, start + 1, stop)
             self.post_message(WatchReport(view_id, report))
         except (LogchatError, RiskReplyError) as exc:
@@ -922,7 +928,7 @@ class LogchatApp(App[None]):
         """Keys from the action table and the log view, as currently bound (keymap applied)."""
         rows: list[tuple[str, str]] = []
         for spec in ACTIONS:
-            keys = self._keymap.get(spec.id, spec.keys)
+            keys = self._user_keymap.get(spec.id, spec.keys)
             rows.append((self._keys_display(keys), f"{spec.title}: {spec.help}"))
         for binding in LogView.BINDINGS:
             if isinstance(binding, Binding):
@@ -947,11 +953,17 @@ class LogchatApp(App[None]):
         self.exit()
 
     def on_unmount(self) -> None:
-        if self.backend is not None:
+        self._stop_models.set()
+        if self._cancel is not None:
+            self._cancel.set()
+        # A stream still running on a worker stops at its next token; close only after it let go.
+        if self.backend is not None and self._model_lock.acquire(timeout=10):
             try:
                 self.backend.close()
-            except Exception:
+            except Exception:  # closing a model at exit must never hide the real exit status
                 pass
+            finally:
+                self._model_lock.release()
 
 
 def _parse_time(text: str) -> datetime | dtime | None:
