@@ -163,7 +163,11 @@ def run_training(cfg: TrainConfig, *, resume: str | bool | None = None, base: Lo
     )
     if resume is True and not any(output_dir.glob("checkpoint-*")):
         raise LogchatError(f"--resume: no checkpoint-* folder in {output_dir}: start without --resume")
-    trainer.train(resume_from_checkpoint=resume)
+    with warnings.catch_warnings():
+        # Library-internal deprecation and peft's GGUF-base notice, not actionable by the user.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*is deprecated")
+        warnings.filterwarnings("ignore", message="Could not find a config file")
+        trainer.train(resume_from_checkpoint=resume)
 
     history = trainer.state.log_history
     adapter_dir = output_dir / "adapter"
