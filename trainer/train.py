@@ -124,11 +124,11 @@ def run_training(cfg: TrainConfig, *, resume: str | bool | None = None, base: Lo
                  echo: Echo = print) -> TrainResult:
     from transformers import Trainer, set_seed
 
+    if not cfg.dataset:
+        raise LogchatError("no dataset given: pass --dataset PATH (synth's output) or --set dataset=PATH")
     runtime = resolve_runtime(cfg)
     for note in runtime.notes:
         echo(f"note: {note}")
-    if not cfg.dataset:
-        raise LogchatError("no dataset given: pass --dataset PATH (synth's output) or --set dataset=PATH")
     set_seed(cfg.seed)
     output_dir = Path(cfg.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
