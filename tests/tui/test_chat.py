@@ -13,8 +13,7 @@ from tui.actions import ACTIONS
 from tui.history import HistoryStore
 from tui.screens import ChooseScreen, HelpScreen, PromptScreen
 
-from conftest import ScriptedBackend
-from helpers import answered, make_app, notifications, type_text, wait_for
+from tui_helpers import ScriptedBackend, answered, make_app, notifications, type_text, wait_for
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,7 @@ import pytest
 from logcore.reader import LogFile
 from tui.log_view import LogView
 
-from conftest import ScriptedBackend
-from helpers import make_app, screen_rows, type_text, wait_for
+from tui_helpers import ScriptedBackend, make_app, screen_rows, type_text, wait_for
 
 pytestmark = pytest.mark.anyio
 

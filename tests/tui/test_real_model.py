@@ -16,7 +16,7 @@ from models.resolve import resolve_backend
 from models.settings import Settings
 from tui.app import WatchSettings
 
-from helpers import answered, make_app, wait_for
+from tui_helpers import answered, make_app, wait_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from logcore.reader import LogFile
 
-from conftest import ScriptedBackend
-from helpers import make_app, wait_for
+from tui_helpers import ScriptedBackend, make_app, wait_for
 
 ANSWER = """## Summary
 The checkout service ran normally until **14:05**, when the `checkout-db` pool was exhausted.
