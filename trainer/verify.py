@@ -1,15 +1,15 @@
 """Does a GGUF export compute what the HF model computes? Measured, not assumed.
 
-Both models read the same token ids (the HF chat template applied to a few log-analysis
-prompts); their next-token logits are compared position by position at the prompt end and
-over the last tokens of the prompt. Then the GGUF answers one chat turn through logchat's
-local backend (llama_cpp directly when that backend is absent).
+Both models read the same token ids (the HF chat template applied to three task prompts over a
+small log, in the training format); their next-token logits are compared at each of the last 8
+positions of every prompt. Then the GGUF answers one chat turn through logchat's local backend
+(llama_cpp directly when that backend is absent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +23,12 @@ VERIFY_LOG = (
     "2024-03-01 10:00:03 WARN  api   retrying request id=18 attempt=2\n"
     "2024-03-01 10:00:04 ERROR db    connection refused host=10.0.0.5 port=5432"
 )
-VERIFY_QUESTIONS = (
-    "Please provide a comprehensive summary of this log.",
-    "Can you analyze the root cause of the main issues in this log?",
-    "What patterns can you identify in this log?",
-)
 
 
 def verify_prompts() -> list[list[dict[str, str]]]:
-    from models.prompts import Turn, build_messages
+    from models.prompts import Task, task_messages
 
-    return [build_messages(VERIFY_LOG, [Turn(q)]) for q in VERIFY_QUESTIONS]
+    return [task_messages(task, VERIFY_LOG) for task in (Task.SUMMARIZE, Task.ROOT_CAUSE, Task.PATTERNS)]
 
 
 @dataclass
@@ -47,7 +42,6 @@ class VerifyReport:
     prompts: int = 0
     chat_reply: str = ""
     chat_via: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def top1_rate(self) -> float:
