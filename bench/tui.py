@@ -45,7 +45,7 @@ LOGCHAT_CHILD = textwrap.dedent("""
         t0 = time.time()
         log = LogFile.open(path)
         app = LogchatApp([log], settings=Settings(), preload_model=False,
-                         backend_factory=lambda spec: None, follow=True)
+                         backend_factory=lambda spec: None)
         out = {}
         async with app.run_test(size=(100, 30)) as pilot:
             view = app.query_one(LogView)
@@ -61,6 +61,7 @@ LOGCHAT_CHILD = textwrap.dedent("""
             out["index_s"] = time.time() - t0
             out["lines"] = log.line_count
             out["rss_indexed_mb"] = rss_mb()
+            view.follow = True
             while not view.watching or view.cursor != view.row_count - 1:
                 await pilot.pause(0.01)
             await pilot.pause(0.3)

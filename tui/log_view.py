@@ -37,6 +37,7 @@ LinePredicate = Callable[[int, str], bool]
 MAX_LINE_CHARS = 4000  # a 1 MB line is shown truncated; the model sees the core's own truncation
 SCAN_CHUNK = 20_000  # lines per filter/search step: big enough to be fast, small enough to stay responsive
 LEVEL_SAMPLE = 200
+TAIL_LINES = 200  # the end of a followed file, shown before its index gets there
 
 
 class LogView(ScrollView, can_focus=True):
@@ -210,12 +211,14 @@ class LogView(ScrollView, can_focus=True):
             self._index_timer = self.set_interval(0.2, self._on_index_tick)
         if self._initial_follow:
             self.follow = True
+            if not self.logfile.indexing_done:
+                self._tail = self.logfile.tail_lines(TAIL_LINES, max_chars=MAX_LINE_CHARS)
 
     def _on_index_tick(self) -> None:
         done = self.logfile.indexing_done
         if self.follow and not done:
             # Following a file still being indexed: show its real end now, numbered once known.
-            self._tail = self.logfile.tail_lines(self.scrollable_content_region.height, max_chars=MAX_LINE_CHARS)
+            self._tail = self.logfile.tail_lines(TAIL_LINES, max_chars=MAX_LINE_CHARS)
             self.refresh()
         self._sync_rows()
         if done:
@@ -382,7 +385,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _tail_line(self, y: int, width: int) -> Strip:
         """Row `y` of the tail shown before the index reaches the end (no line numbers yet)."""
-        tail = self._tail or []
+        tail = (self._tail or [])[-self.scrollable_content_region.height:]
         offset = y - (self.scrollable_content_region.height - len(tail))
         if offset < 0:
             return Strip.blank(width, self.rich_style)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import jsonschema
-
 RISK_SCHEMA: dict = {
     "type": "object",
     "properties": {
@@ -63,6 +61,8 @@ class RiskReplyError(ValueError):
 
 def parse_risk(reply: str, first_line: int, last_line: int) -> RiskReport:
     """Validate a reply; line numbers outside the assessed batch are dropped, not trusted."""
+    import jsonschema  # imported on first use: it costs a tenth of the app's start-up
+
     try:
         data = json.loads(reply)
         jsonschema.validate(data, RISK_SCHEMA)
