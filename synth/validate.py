@@ -21,6 +21,7 @@ import jsonschema
 from logcore.errors import LogInputError
 
 from synth.chunk import Chunk
+from synth.generate import teacher_messages
 from synth.grounding import ChunkFacts, Finding, check_text
 from synth.store import iter_records
 from synth.taskspec import TaskSpec
@@ -100,6 +101,23 @@ def line_list_findings(spec: TaskSpec, answer: Any, facts: ChunkFacts) -> list[F
     return findings
 
 
+def prompt_scaffold(spec: TaskSpec, chunk: Chunk) -> str:
+    """The teacher prompt without the log: text an answer must not parrot back."""
+    system, user = teacher_messages(spec, chunk)
+    return system["content"] + "\n" + user["content"].split("BEGIN LOG DATA", 1)[0]
+
+
+def echo_findings(text: str, scaffold_flat: str) -> list[Finding]:
+    """Sentences of six words or more copied from the instructions: a model repeating its
+    prompt passes the structure check while saying nothing about the log."""
+    findings = []
+    for sentence in re.split(r"(?<=[.?!:])\s+|\n", text):
+        flat = " ".join(sentence.strip(" #*-").split())
+        if len(flat.split()) >= 6 and flat in scaffold_flat:
+            findings.append(Finding("echo", f"repeats the instructions: {flat[:80]!r}"))
+    return findings
+
+
 def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdict:
     content = record.get("content") or ""
     if chunk is None:
@@ -127,7 +145,9 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
     if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
         reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
     reasons.extend(line_list_findings(spec, answer, facts))
+    scaffold_flat = " ".join(prompt_scaffold(spec, chunk).split())
     for text in grounded_texts(spec, answer):
+        reasons.extend(echo_findings(text, scaffold_flat))
         reasons.extend(check_text(text, facts, exempt=spec.instructions))
     return Verdict(record, reasons, answer)
 

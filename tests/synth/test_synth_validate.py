@@ -88,6 +88,14 @@ def test_ids_paths_and_times_in_other_formats_are_recognised(hdfs_chunk: Chunk) 
     assert "timestamps" in checks(hdfs_chunk, "summarize", text.replace("02:44:43", "02:45:43"))
 
 
+def test_an_answer_that_parrots_its_instructions_is_rejected(openssh_chunk: Chunk) -> None:
+    parrot = ("## Overview\nWhat system produced the log, the time span it covers (first and last timestamp "
+              "as written), and what the system was doing.\n## Key events\n- line 1273\n"
+              "## Errors and warnings\nNone in this log.\n## Assessment\nThe log is 12 lines "
+              "(lines 1271-1282) of a OpenSSH log.")
+    assert checks(openssh_chunk, "summarize", parrot) == {"echo"}
+
+
 def test_structure_truncation_and_empty(openssh_chunk: Chunk) -> None:
     no_headings = GROUNDED_ROOTCAUSE.replace("## Evidence", "Evidence:")
     assert checks(openssh_chunk, "rootcause", no_headings) == {"structure"}
