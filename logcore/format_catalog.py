@@ -108,10 +108,12 @@ def zookeeper(line: str) -> Fields | None:
 # -- Java (log4j, logback, Spring Boot; loghub Hadoop and Spark) -------------------------------
 
 _JAVA_LEVEL = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|FINE|FINER|FINEST|CONFIG"
+# The logger is optional: `%d %-5level [%thread] %msg` layouts have none, and without it such
+# lines would fall to syslog (its ISO form reads the level as a host name) and lose their level.
 _JAVA = re.compile(
     rf"^(?P<ts>{_ISO}|\d\d/\d\d/\d\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d[.,]\d{{3}})\s+"
-    rf"(?:\[[^\]]*\]\s+)?(?P<level>{_JAVA_LEVEL})\s+(?:\d+\s+---\s+)?(?:\[.*?\]\s+)?"
-    r"(?P<component>[\w.$-]+(?:\[[^\]]*\])?)(?:\s*:|\s+-)" + _REST)
+    rf"(?:\[[^\]]*\]\s+)?(?P<level>{_JAVA_LEVEL})(?:\s+\d+\s+---)?(?:\s+\[.*?\])?"
+    r"(?:\s+(?P<component>[\w.$-]+(?:\[[^\]]*\])?)(?:\s*:|\s+-)(?=\s|$))?" + _REST)
 
 
 def log4j(line: str) -> Fields | None:
@@ -148,7 +150,7 @@ def python(line: str) -> Fields | None:
 
 _SYSLOG_TS = rf"[A-Z][a-z]{{2}}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d|{_ISO}"
 _SYSLOG = re.compile(
-    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+\S+"
+    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL})(?:\s|$))\S+"
     r"(?:\s+(?P<component>.*?)(?:\[\d+\])?:(?=\s|$))?" + _REST)
 
 
@@ -293,8 +295,15 @@ def logfmt(line: str) -> Fields | None:
 
 # -- anything else ---------------------------------------------------------------------------------
 
-_LOOSE_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|SEVERE|FATAL|CRITICAL|CRIT|PANIC)\b",
-                          re.IGNORECASE)
+# A level word counts only where it looks like a level field: an upper-case word, or any case
+# when bracketed, keyed or leading the line ("[warn]", "<error>", "level=info", "Error: ...").
+# Prose such as "parity error corrected" is no level.
+_LEVEL_WORDS = r"TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|SEVERE|FATAL|CRITICAL|CRIT|PANIC"
+_LOOSE_LEVEL = re.compile(
+    rf"\b({_LEVEL_WORDS})\b"
+    rf"|[\[(<]\s*((?i:{_LEVEL_WORDS}))\s*[\])>]"
+    rf"|\b(?i:level|severity|lvl)\s*[=:]\s*[\"']?((?i:{_LEVEL_WORDS}))\b"
+    rf"|^((?i:{_LEVEL_WORDS})):\s")
 _LEADING_ISO = re.compile(rf"^\[?({_ISO})")
 
 
@@ -302,8 +311,8 @@ def unknown(line: str) -> Fields:
     """The whole line is the message; a leading ISO stamp and an early level word still count."""
     stamp = _LEADING_ISO.match(line)
     level = _LOOSE_LEVEL.search(line, 0, 80)
-    return Fields(timestamps.iso(stamp[1]) if stamp else None,
-                  normalize_level(level[1]) if level else None, None, line.rstrip())
+    word = next(filter(None, level.groups()), None) if level else None
+    return Fields(timestamps.iso(stamp[1]) if stamp else None, normalize_level(word), None, line.rstrip())
 
 
 CATALOGUE: tuple[Layout, ...] = (
