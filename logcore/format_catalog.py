@@ -44,8 +44,12 @@ def _msg(m: re.Match[str]) -> str:
 
 # -- loghub systems with layouts of their own ---------------------------------------------------
 
+# The alert-label column ("-", "KERNDTLB", ...) is loghub's annotation: real logs and stripped
+# slices start at the epoch, and both forms carry the same message.
+_ALERT_LABEL = r"(?:[^\s\d]\S*\s+)?"
+
 _BGL = re.compile(
-    r"^(?P<label>\S+)\s+\d+\s+\d{4}\.\d\d\.\d\d\s+\S+\s+(?P<ts>\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.\d+)"
+    r"^" + _ALERT_LABEL + r"\d+\s+\d{4}\.\d\d\.\d\d\s+\S+\s+(?P<ts>\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.\d+)"
     r"\s+\S+\s+\S+\s+(?P<component>\S+)\s+(?P<level>\S+)" + _REST)
 
 
@@ -57,7 +61,7 @@ def bgl(line: str) -> Fields | None:
 
 
 _THUNDERBIRD = re.compile(
-    r"^(?P<label>\S+)\s+(?P<epoch>\d+)\s+\d{4}\.\d\d\.\d\d\s+\S+\s+[A-Z][a-z]{2}\s+\d{1,2}\s+"
+    r"^" + _ALERT_LABEL + r"(?P<epoch>\d+)\s+\d{4}\.\d\d\.\d\d\s+\S+\s+[A-Z][a-z]{2}\s+\d{1,2}\s+"
     r"\d\d:\d\d:\d\d\s+\S+(?:\s+(?P<component>.*?)(?:\[\d+\])?:(?=\s|$))?" + _REST)
 
 

@@ -210,6 +210,36 @@ def test_logfmt_cost_grows_linearly_from_100k_to_1m_characters(make, is_logfmt: 
     assert (logfmt(make(1_000_000)) is not None) == is_logfmt
 
 
+BGL_PLAIN = ("1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 "
+             "RAS KERNEL INFO instruction cache parity error corrected")
+THUNDERBIRD_PLAIN = ("1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: "
+                     "session closed for user root")
+
+
+@pytest.mark.parametrize(("line", "name", "fields"), [
+    (BGL_PLAIN, "bgl", (datetime(2005, 6, 3, 15, 42, 50, 675872), "INFO", "KERNEL",
+                        "instruction cache parity error corrected")),
+    (THUNDERBIRD_PLAIN, "thunderbird", (datetime.fromtimestamp(1131566461), None, "crond(pam_unix)",
+                                        "session closed for user root")),
+], ids=["bgl", "thunderbird"])
+def test_bgl_and_thunderbird_with_or_without_alert_label(line: str, name: str, fields: tuple) -> None:
+    for variant in (line, "- " + line, "KERNDTLB " + line):
+        fmt, recs = only([variant] * 3)
+        assert fmt.name == name
+        assert (recs[0].timestamp, recs[0].level, recs[0].component, recs[0].message) == fields
+
+
+@pytest.mark.parametrize("system", ["BGL", "Thunderbird"])
+def test_loghub_lines_stripped_of_their_labels_parse_like_the_originals(loghub: Path, system: str) -> None:
+    lines = next((loghub / system).glob("*.log")).read_text(encoding="utf-8", errors="replace").splitlines()
+    stripped = [line.partition(" ")[2] for line in lines]
+    fmt = detect_format(stripped)
+    assert fmt.name == EXPECTED[system]
+    def fields(recs):
+        return [(r.line, r.timestamp, r.level, r.component, r.message, r.continuation) for r in recs]
+    assert fields(parse_records(stripped, fmt)) == fields(parse_records(lines))
+
+
 @pytest.mark.parametrize(("line", "level"), [
     ("1117838570 R02-M1-N0 node card: parity error corrected", None),
     ("retrying after a warning from the fatal path", None),
