@@ -62,6 +62,7 @@ class TemplateSignal:
     flagged: int  # lines of this template that were flagged
     top_score: float  # highest line score
     top_line: int  # 0-based line of the highest-scoring (else first) occurrence
+    onset_line: int | None  # 0-based line of the first flagged occurrence: where trouble began
     wording: Wording
     text: str  # the template, "<*>" marking variables
     first_line: int  # 0-based lines of its first and last occurrence
@@ -170,6 +171,8 @@ def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
         if score > signal.top_score:
             signal.top_score, signal.top_line = score, columns.lines[i]
         if score >= FLAG_SCORE:
+            if not signal.flagged:
+                signal.onset_line = columns.lines[i]
             signal.flagged += 1
             anomalies.append(LineAnomaly(columns.lines[i], score, _reasons(columns, i, signal, n, in_burst, gap)))
     return Scoring(anomalies, signals, silences)
@@ -197,6 +200,7 @@ def _template_signals(columns: Columns, miner: TemplateMiner) -> dict[int, Templ
             flagged=0,
             top_score=0.0,
             top_line=columns.lines[first[tid]],
+            onset_line=None,
             wording=wording,
             text=miner.template(tid).text,
             first_line=columns.lines[first[tid]],

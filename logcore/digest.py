@@ -228,7 +228,9 @@ class _Writer:
         return text
 
     def example_line(self, signal: TemplateSignal) -> int:
-        return signal.top_line
+        """A flagged template is shown by its first flagged line: a reader looking for the cause
+        starts where the trouble began, not at a later repeat that merely scored higher."""
+        return signal.top_line if signal.onset_line is None else signal.onset_line
 
     def quote(self, line: int) -> str:
         """The line verbatim; for a multi-line record, also the first line folded under it
