@@ -83,3 +83,7 @@ def cli() -> None:
 
 def main() -> None:
     cli(prog_name="logchat")
+
+
+if __name__ == "__main__":
+    main()
