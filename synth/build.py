@@ -163,6 +163,7 @@ def write_dataset(samples: list[Sample], out: Path) -> dict[str, Path]:
         columns = {name: [getattr(s, name) for s in rows] for name in features}
         dataset = Dataset.from_dict(columns, features=features)
         dataset.to_parquet(str(out / "parquet" / f"{split}.parquet"))
-        parts[split] = dataset
+        if rows:  # datasets 5 saves an empty split with no shards, then cannot iterate it
+            parts[split] = dataset
     DatasetDict(parts).save_to_disk(str(out / "hf"))
     return {"jsonl": out, "hf": out / "hf", "parquet": out / "parquet", "sharegpt": out / "sharegpt"}

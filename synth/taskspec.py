@@ -31,6 +31,7 @@ class TaskSpec:
     turns: int = 0
     question: str | None = None
     line_lists: tuple[str, ...] = ()  # dotted paths of JSON arrays holding cited line numbers
+    alert_scores: tuple[int, int] | None = None  # (min score to alert, score that must alert)
     teacher_system: str = field(default="", repr=False)
 
     @property
@@ -74,6 +75,10 @@ def load_tasks() -> dict[str, TaskSpec]:
             turns=int(data.get("turns", 0)),
             question=data.get("question"),
             line_lists=tuple(data.get("line_lists", ())),
+            alert_scores=(
+                (int(data["alert_min_score"]), int(data["alert_required_score"]))
+                if "alert_min_score" in data else None
+            ),
             teacher_system=teacher_system,
         )
         if spec.kind != "conversation" and spec.student_question is None:

@@ -101,6 +101,19 @@ def line_list_findings(spec: TaskSpec, answer: Any, facts: ChunkFacts) -> list[F
     return findings
 
 
+def alert_findings(spec: TaskSpec, answer: Any) -> list[Finding]:
+    """`should_alert_user` contradicting `risk_score` (e.g. score 0 yet alert) is noise."""
+    if spec.alert_scores is None:
+        return []
+    lowest, required = spec.alert_scores
+    score, alert = answer["risk_score"], answer["should_alert_user"]
+    if alert and score < lowest:
+        return [Finding("risk_consistency", f"alerts at risk_score {score} (alerting needs {lowest}+)")]
+    if not alert and score >= required:
+        return [Finding("risk_consistency", f"no alert at risk_score {score} (>= {required} must alert)")]
+    return []
+
+
 def prompt_scaffold(spec: TaskSpec, chunk: Chunk) -> str:
     """The teacher prompt without the log: text an answer must not parrot back."""
     system, user = teacher_messages(spec, chunk)
@@ -145,6 +158,7 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
     if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
         reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
     reasons.extend(line_list_findings(spec, answer, facts))
+    reasons.extend(alert_findings(spec, answer))
     scaffold_flat = " ".join(prompt_scaffold(spec, chunk).split())
     for text in grounded_texts(spec, answer):
         reasons.extend(echo_findings(text, scaffold_flat))
@@ -172,9 +186,9 @@ class ValidateReport:
         lines.append(f"{'all':<14}{sum(self.total.values()):>9}{sum(self.rejected.values()):>10}{self.rate():>8.1%}")
         lines.append("")
         all_records = sum(self.total.values()) or 1
-        lines.append(f"{'check':<14}{'failed':>9}{'share':>10}")
+        lines.append(f"{'check':<18}{'failed':>9}{'share':>10}")
         for check, n in self.by_check.most_common():
-            lines.append(f"{check:<14}{n:>9}{n / all_records:>10.1%}")
+            lines.append(f"{check:<18}{n:>9}{n / all_records:>10.1%}")
         if self.stale:
             lines.append(f"\n{self.stale} records made with an older prompt version were skipped")
         if self.unknown_task:

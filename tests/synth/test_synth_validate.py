@@ -103,8 +103,8 @@ def test_structure_truncation_and_empty(openssh_chunk: Chunk) -> None:
     assert checks(openssh_chunk, "rootcause", "   ") == {"empty"}
 
 
-def risk(critical: list[int], warning: list[int], summary: list[str], score: int = 70) -> str:
-    return json.dumps({"risk_score": score, "should_alert_user": True,
+def risk(critical: list[int], warning: list[int], summary: list[str], score: int = 70, alert: bool = True) -> str:
+    return json.dumps({"risk_score": score, "should_alert_user": alert,
                        "messages": {"critical": critical, "warning": warning}, "summary": summary})
 
 
@@ -115,6 +115,10 @@ def test_risk_json_is_parsed_schema_checked_and_its_lines_must_exist(openssh_chu
     assert checks(openssh_chunk, "risk", risk([1273], [1273], ["brute force"])) == {"risk_lines"}
     assert checks(openssh_chunk, "risk", risk([1273], [], ["brute force"], score=140)) == {"schema"}
     assert checks(openssh_chunk, "risk", risk([1273], [], ["attack from 8.8.8.8"])) == {"ips"}
+    # The alert flag must agree with the score's calibration.
+    assert checks(openssh_chunk, "risk", risk([], [], ["routine"], score=5, alert=True)) == {"risk_consistency"}
+    assert checks(openssh_chunk, "risk", risk([1273], [], ["outage"], score=90, alert=False)) == {"risk_consistency"}
+    assert checks(openssh_chunk, "risk", risk([], [1272], ["routine"], score=5, alert=False)) == set()
     # Nothing is repaired: a trailing comma or a Markdown fence around the JSON is a reject.
     assert checks(openssh_chunk, "risk", ok[:-1] + ",}") == {"json"}
     assert checks(openssh_chunk, "risk", f"```json\n{ok}\n```") == {"json"}
