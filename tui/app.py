@@ -44,6 +44,8 @@ BackendFactory = Callable[[str | None], Backend]
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "WARN", "ERROR")
 WATCH_MAX_LINES = 120  # lines per risk check: keeps a check within a few seconds on a CPU
 MINE_CHUNK = 20_000
+ANOMALY_WINDOW = 2_000  # recent lines the new ones are scored against
+ANOMALY_TRIGGER = 0.6  # logcore anomaly score (0-1) that makes a risk check due at once
 
 
 @dataclass
@@ -111,6 +113,13 @@ class WatchReport(Message):
         self.view_id = view_id
         self.report = report
         self.error = error
+
+
+class AnomalySignal(Message):
+    def __init__(self, view_id: str, lines: list[int]) -> None:
+        super().__init__()
+        self.view_id = view_id
+        self.lines = lines
 
 
 class PatternsMined(Message):
@@ -796,13 +805,29 @@ class LogchatApp(App[None]):
             state.pending_from = None
         if state.pending_from is None:
             state.pending_from = message.start
-        levels = view.level_reader()
-        if any(at_least(levels.level(line, message.start + i), "ERROR")
-               for i, line in enumerate(view.logfile.lines(max(message.start, message.stop - 500), message.stop))):
-            state.urgent = True  # an error-level line is an anomaly signal: check now
+        self._scan_anomalies(view, message.start, message.stop)
         self._maybe_watch(view, state)
         if view is self.active_view:
             self._update_status()
+
+    @work(thread=True, group="anomaly")
+    def _scan_anomalies(self, view: LogView, start: int, stop: int) -> None:
+        """Score the new lines against recent context; a strong anomaly makes the check due now."""
+        from logcore.anomaly import analyze
+
+        window_start = max(0, stop - ANOMALY_WINDOW)
+        analysis = analyze(view.logfile.lines(window_start, stop), first_line=window_start)
+        flagged = [a.line for a in analysis.anomalies if a.line >= start and a.score >= ANOMALY_TRIGGER]
+        if flagged:
+            self.post_message(AnomalySignal(view.id or "", flagged))
+
+    def on_anomaly_signal(self, message: AnomalySignal) -> None:
+        state = self._watch.get(message.view_id)
+        if state is None or not self.watch_enabled:
+            return
+        state.urgent = True
+        view = self._base.query_one(f"#{message.view_id}", LogView)
+        self._maybe_watch(view, state)
 
     @work(thread=True, group="mine")
     def _mine_appended(self, view: LogView, index: PatternIndex, start: int, stop: int) -> None:

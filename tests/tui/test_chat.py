@@ -318,3 +318,30 @@ async def test_no_color_keeps_levels_distinguishable(checkout_log, monkeypatch):
         row = next(y for y in range(20) if view.render_line(y).text.startswith("106"))
         body = [s for s in view.render_line(row) if "ERROR" in s.text]
         assert body and body[0].style.bold  # ERROR is bold, not only red
+
+
+async def test_live_watch_keeps_its_cadence_on_routine_lines(tmp_path: Path):
+    from logcore.reader import LogFile
+
+    path = tmp_path / "svc.log"
+    path.write_text("".join(f"2026-01-01T00:00:{i:02d}Z INFO request ok id={i}\n" for i in range(30)))
+    log = LogFile.open(path)
+    log.index(background=False)
+    reply = json.dumps({"risk_score": 3, "should_alert_user": False,
+                        "messages": {"critical": [], "warning": []}, "summary": ["routine traffic"]})
+    backend = ScriptedBackend("x", json_reply=reply)
+    app = make_app([log], backend, follow=True)  # a check every 5 new lines
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.active_view.watching)
+        await pilot.pause(0.3)
+        with path.open("a") as out:
+            out.write("".join(f"2026-01-01T00:01:{i:02d}Z INFO request ok id={100 + i}\n" for i in range(2)))
+        await wait_for(pilot, lambda: app.active_view.row_count == 32)
+        await pilot.pause(0.8)
+        assert not [c for c in backend.calls if c["json_schema"]]  # routine lines: no early check
+        with path.open("a") as out:
+            out.write("".join(f"2026-01-01T00:02:{i:02d}Z INFO request ok id={200 + i}\n" for i in range(3)))
+        await wait_for(pilot, lambda: app.last_risk is not None)
+        assert app.last_risk.risk_score == 3 and app.last_risk.first_line == 31
+        assert not [n for n in app._notifications if n.title and n.title.startswith("ALERT")]
+    log.close()
