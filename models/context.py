@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from logcore.errors import LogchatError, ModelError
 from models.backend import Backend
-from models.prompts import SYSTEM_PROMPT, first_user_content
+from models.prompts import SYSTEM_PROMPT, first_user_content, number_line, number_lines
 
 LOCAL_LOG_TOKENS = 2048
 DEFAULT_RESERVE_TOKENS = 512  # room for the answer
@@ -74,14 +74,18 @@ def fit_log(
     budget_tokens: int | None = None,
     first_line: int = 1,
     source: str = "",
+    numbered: bool = False,
 ) -> FittedLog:
+    """The log as the model will read it: raw lines are numbered (`N | line`, the training
+    layout); `numbered=True` means the caller already numbered a non-contiguous selection."""
     budget = log_budget(backend, question, reserve_tokens=reserve_tokens, budget_tokens=budget_tokens)
     exact = backend.counts_exact
-    if len(log_text) <= budget * MAX_CHARS_PER_TOKEN:
-        tokens = backend.count_tokens(log_text)
-        if tokens <= budget:
-            return FittedLog(log_text, tokens, POLICY_WHOLE, [], budget, exact)
     lines = log_text.split("\n")
+    whole = log_text if numbered else number_lines(lines, first_line)
+    if len(whole) <= budget * MAX_CHARS_PER_TOKEN:
+        tokens = backend.count_tokens(whole)
+        if tokens <= budget:
+            return FittedLog(whole, tokens, POLICY_WHOLE, [], budget, exact)
     digest = _digest_builder()
     why_not_digest: list[str] = []
     if digest is not None:
@@ -91,7 +95,7 @@ def fit_log(
             why_not_digest.append(f"no digest: {too_small}")
         else:
             return FittedLog(result.text, result.tokens, POLICY_DIGEST, list(result.omitted), budget, exact)
-    text, omitted = excerpt(lines, budget, backend.count_tokens, first_line=first_line)
+    text, omitted = excerpt(lines, budget, backend.count_tokens, first_line=first_line, numbered=numbered)
     return FittedLog(text, backend.count_tokens(text), POLICY_EXCERPT, why_not_digest + omitted, budget, exact)
 
 
@@ -105,13 +109,16 @@ def _digest_builder() -> Callable | None:
 
 
 def excerpt(
-    lines: Sequence[str], budget: int, count_tokens: Callable[[str], int], *, first_line: int = 1
+    lines: Sequence[str], budget: int, count_tokens: Callable[[str], int], *, first_line: int = 1,
+    numbered: bool = False,
 ) -> tuple[str, list[str]]:
     """Head (25 %), tail (35 %) and the warning/error lines between them, in file order.
 
     Lines are counted one by one and only until the budget is spent, so a huge log costs no
     more than the lines that go in. Gaps are marked in the text itself so the model knows.
     """
+    if not numbered:
+        lines = [number_line(first_line + i, line) for i, line in enumerate(lines)]
     usable = int(budget * 0.9)  # the rest pays for the gap markers
     cost = [-1] * len(lines)
 

@@ -11,6 +11,7 @@ attached to the first user turn only and later turns carry only the question.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, TypedDict
@@ -65,6 +66,20 @@ class Turn:
 
     question: str
     answer: str | None = None
+
+
+def number_line(number: int, line: str) -> str:
+    """A log line as the model reads it, `N | line` with N the line's 1-based number in the file.
+
+    Training data is numbered this way, so the model learns to cite `line N` and a cited number
+    points at the right line of the file.
+    """
+    return f"{number} | {line}"
+
+
+def number_lines(lines: Sequence[str], first_line: int = 1) -> str:
+    """Consecutive lines numbered from `first_line`, one per row."""
+    return "\n".join(number_line(first_line + i, line) for i, line in enumerate(lines))
 
 
 def task_question(task: Task | str) -> str:

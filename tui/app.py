@@ -503,7 +503,7 @@ class LogchatApp(App[None]):
         from models.context import fit_log
 
         selected = read_scope(log, scope)
-        fitted = fit_log(selected.text, question, backend, reserve_tokens=self.settings.max_tokens)
+        fitted = fit_log(selected.text, question, backend, reserve_tokens=self.settings.max_tokens, numbered=True)
         return fitted.text, selected.notes + list(fitted.omitted)
 
     async def on_answer_chunk(self, message: AnswerChunk) -> None:

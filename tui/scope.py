@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from logcore.reader import LogFile
+from models.prompts import number_line
 
 
 class ScopeKind(str, Enum):
@@ -45,8 +46,8 @@ class ScopeText:
 
 
 def numbered(index: int, line: str) -> str:
-    """A log line as the model reads it: "N | line", the layout synth trains the model on."""
-    return f"{index + 1} | {line}"
+    """The line at 0-based `index` as the model reads it (see models.prompts.number_line)."""
+    return number_line(index + 1, line)
 
 
 def describe_range(kind: ScopeKind, lines: Sequence[int]) -> str:

@@ -9,7 +9,7 @@ import pytest
 from logcore.errors import ModelError
 from models.context import POLICY_DIGEST, POLICY_WHOLE, excerpt, fit_log
 from models.local import LocalBackend
-from models.prompts import TASK_QUESTIONS, Task
+from models.prompts import TASK_QUESTIONS, Task, number_line
 
 QUESTION = TASK_QUESTIONS[Task.SUMMARIZE]
 
@@ -20,10 +20,14 @@ def words(text: str) -> int:
 
 def test_a_small_log_goes_in_whole_with_an_exact_count(local_backend: LocalBackend) -> None:
     log = "INFO start\nERROR disk full\nINFO stop"
-    fitted = fit_log(log, QUESTION, local_backend)
-    assert fitted.text == log and fitted.policy == POLICY_WHOLE and fitted.omitted == []
-    assert fitted.tokens == local_backend.count_tokens(log) and fitted.exact
+    fitted = fit_log(log, QUESTION, local_backend, first_line=41)
+    # Numbered as in training, from the selection's first line, so `line 42` means the file's.
+    assert fitted.text == "41 | INFO start\n42 | ERROR disk full\n43 | INFO stop"
+    assert fitted.policy == POLICY_WHOLE and fitted.omitted == []
+    assert fitted.tokens == local_backend.count_tokens(fitted.text) and fitted.exact
     assert fitted.budget == 2048  # the local default keeps the first token within seconds
+    already = fit_log("7 | a\n19 | b", QUESTION, local_backend, numbered=True)
+    assert already.text == "7 | a\n19 | b"  # a filtered selection keeps the caller's numbers
 
 
 def test_a_big_log_is_digested_and_says_what_was_left_out(local_backend: LocalBackend, loghub: Path) -> None:
@@ -52,9 +56,9 @@ def test_excerpt_keeps_head_tail_and_every_error_line() -> None:
         lines[i - 1] = f"2026-03-14 ERROR request {i} failed: pool exhausted"
     text, notes = excerpt(lines, 800, words, first_line=1)
     kept = text.splitlines()
-    assert kept[0] == lines[0] and kept[-1] == lines[-1]
+    assert kept[0] == number_line(1, lines[0]) and kept[-1] == number_line(1000, lines[-1])
     for i in errors:
-        assert lines[i - 1] in kept
+        assert number_line(i, lines[i - 1]) in kept
     assert sum(words(line) + 1 for line in kept) <= 800
     assert any("logchat omitted" in line and "lines 2" in line for line in kept)  # gaps are marked
     assert "4 warning/error lines" in notes[0] and "of 1,000 lines left out" in notes[0]
