@@ -32,6 +32,8 @@ class TaskSpec:
     question: str | None = None
     line_lists: tuple[str, ...] = ()  # dotted paths of JSON arrays holding cited line numbers
     alert_scores: tuple[int, int] | None = None  # (min score to alert, score that must alert)
+    min_user_words: int = 0
+    min_answer_words: int = 0
     teacher_system: str = field(default="", repr=False)
 
     @property
@@ -75,6 +77,8 @@ def load_tasks() -> dict[str, TaskSpec]:
             turns=int(data.get("turns", 0)),
             question=data.get("question"),
             line_lists=tuple(data.get("line_lists", ())),
+            min_user_words=int(data.get("min_user_words", 0)),
+            min_answer_words=int(data.get("min_answer_words", 0)),
             alert_scores=(
                 (int(data["alert_min_score"]), int(data["alert_required_score"]))
                 if "alert_min_score" in data else None

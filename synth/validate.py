@@ -101,6 +101,23 @@ def line_list_findings(spec: TaskSpec, answer: Any, facts: ChunkFacts) -> list[F
     return findings
 
 
+def turn_findings(spec: TaskSpec, turns: list[dict[str, str]]) -> list[Finding]:
+    findings = []
+    if len(turns) != spec.turns:
+        findings.append(Finding("turns", f"{len(turns)} turns, expected {spec.turns}"))
+    short = [
+        i + 1 for i, t in enumerate(turns)
+        if len(t["user"].split()) < spec.min_user_words or len(t["assistant"].split()) < spec.min_answer_words
+    ]
+    if short:
+        findings.append(Finding(
+            "turns",
+            f"turns {short} are too short to be a question ({spec.min_user_words}+ words) "
+            f"and an answer ({spec.min_answer_words}+ words)",
+        ))
+    return findings
+
+
 def alert_findings(spec: TaskSpec, answer: Any) -> list[Finding]:
     """`should_alert_user` contradicting `risk_score` (e.g. score 0 yet alert) is noise."""
     if spec.alert_scores is None:
@@ -155,8 +172,8 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
         missing = missing_sections(content, spec.sections)
         if missing:
             reasons.append(Finding("structure", f"missing or misplaced sections: {', '.join(missing)}"))
-    if spec.kind == "conversation" and len(answer["turns"]) != spec.turns:
-        reasons.append(Finding("turns", f"{len(answer['turns'])} turns, expected {spec.turns}"))
+    if spec.kind == "conversation":
+        reasons.extend(turn_findings(spec, answer["turns"]))
     reasons.extend(line_list_findings(spec, answer, facts))
     reasons.extend(alert_findings(spec, answer))
     scaffold_flat = " ".join(prompt_scaffold(spec, chunk).split())

@@ -125,10 +125,13 @@ def test_risk_json_is_parsed_schema_checked_and_its_lines_must_exist(openssh_chu
 
 
 def test_conversation_needs_ten_grounded_turns(openssh_chunk: Chunk) -> None:
-    turns = [{"user": f"Question {i}?", "assistant": f"See line {1271 + i}."} for i in range(10)]
+    turns = [{"user": f"What happened in question {i}?", "assistant": f"The attempt is shown at line {1271 + i}."}
+             for i in range(10)]
     assert checks(openssh_chunk, "conversation", json.dumps({"turns": turns})) == set()
+    babble = [{"user": "john", "assistant": "Jeddy"}] + turns[1:]
+    assert checks(openssh_chunk, "conversation", json.dumps({"turns": babble})) == {"turns"}
     assert checks(openssh_chunk, "conversation", json.dumps({"turns": turns[:9]})) == {"schema"}
-    turns[4]["assistant"] = "It started at line 1400."
+    turns[4]["assistant"] = "It started earlier, at line 1400."
     assert checks(openssh_chunk, "conversation", json.dumps({"turns": turns})) == {"line_numbers"}
 
 
