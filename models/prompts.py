@@ -41,6 +41,14 @@ TASK_TITLES: dict[Task, str] = {
     Task.COMPARE: "Compare halves",
 }
 
+# The structured risk check: the live watch asks it of new lines, synth trains it as a task.
+RISK_QUESTION = (
+    "Assess the operational risk in these log lines. Reply with JSON only: risk_score from "
+    "0 (routine) to 100 (outage), should_alert_user true only for problems a person must act on "
+    "now, messages.critical and messages.warning as lists of the line numbers shown, and summary "
+    "as at most three short strings."
+)
+
 DETAIL_SUFFIX = " Please answer in detail."
 LOG_SEPARATOR = "\n\nLog content:\n\n"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from logcore.errors import LogInputError
 from logcore.reader import LogFile
+from models.prompts import number_lines
 
 LOG_SUFFIXES = (".log", ".log.gz", ".log.bz2", ".log.xz", ".log.zst", ".txt")
 MAX_LINE_CHARS = 2000  # one pathological line must not eat a chunk's whole token budget
@@ -42,10 +43,6 @@ class Chunk:
     def from_dict(cls, data: dict) -> "Chunk":
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
-
-def number_lines(lines: list[str], first_line: int) -> str:
-    """`N | text` per line, so an answer's `line N` can be checked against the log."""
-    return "\n".join(f"{first_line + i} | {line}" for i, line in enumerate(lines))
 
 
 def system_name(path: Path) -> str:

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from logcore.errors import ExitCode, LogchatError
-from models.prompts import TASK_QUESTIONS, Task
+from models.prompts import RISK_QUESTION, TASK_QUESTIONS, Task
 
 TaskKind = Literal["markdown", "json", "conversation"]
 
@@ -41,6 +41,8 @@ class TaskSpec:
         """The first user question of the training sample (None: it comes from the answer)."""
         if self.name in {t.value for t in Task}:
             return TASK_QUESTIONS[Task(self.name)]
+        if self.name == "risk":
+            return RISK_QUESTION  # the live watch asks exactly this at inference
         return self.question
 
     @property

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from models.prompts import RISK_QUESTION
+
 RISK_SCHEMA: dict = {
     "type": "object",
     "properties": {
@@ -31,12 +33,7 @@ RISK_SCHEMA: dict = {
     "additionalProperties": False,
 }
 
-WATCH_QUESTION = (
-    "Assess the operational risk in these new log lines. Reply with JSON only: risk_score from "
-    "0 (routine) to 100 (outage), should_alert_user true only for problems a person must act on "
-    "now, messages.critical and messages.warning as lists of the line numbers shown, and summary "
-    "as at most three short strings."
-)
+WATCH_QUESTION = RISK_QUESTION  # the question the model is trained on for this task
 
 
 @dataclass(frozen=True)
