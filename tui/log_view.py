@@ -89,10 +89,11 @@ class LogView(ScrollView, can_focus=True):
             self.reset = reset
 
     class _Polled(Message):
-        def __init__(self, start: int, count: int) -> None:
+        def __init__(self, start: int, count: int, rewritten: bool = False) -> None:
             super().__init__()
             self.start = start
             self.count = count
+            self.rewritten = rewritten  # lines already shown may have changed (see LogFile.generation)
 
     class _FilterChunk(Message):
         def __init__(self, generation: int, matches: list[int], scanned: int, done: bool) -> None:
@@ -268,18 +269,19 @@ class LogView(ScrollView, can_focus=True):
         worker = get_current_worker()
         while not worker.is_cancelled and not self.logfile.wait_indexed(timeout=0.2):
             pass
-        last = self.logfile.line_count
+        last, generation = self.logfile.line_count, self.logfile.generation
         while not worker.is_cancelled:
             count = self.logfile.refresh()
-            if count != last:
-                self.post_message(self._Polled(last, count))
-                last = count
+            rewritten = self.logfile.generation != generation
+            if count != last or rewritten:
+                self.post_message(self._Polled(last, count, rewritten))
+                last, generation = count, self.logfile.generation
             time.sleep(self.poll_interval)
 
     def on_log_view__polled(self, message: _Polled) -> None:
         message.stop()
         start, count = message.start, message.count
-        reset = count < start
+        reset = count < start or message.rewritten
         if reset:
             self._line_cache.clear()
             self._strip_cache.clear()

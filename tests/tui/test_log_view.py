@@ -143,6 +143,25 @@ async def test_follow_sticks_to_end_as_lines_arrive(tmp_path: Path):
     log.close()
 
 
+async def test_a_growing_last_line_and_a_refilled_file_never_show_stale_text(tmp_path: Path):
+    path = tmp_path / "live.log"
+    path.write_text("2026-01-01T00:00:00Z INFO first\n2026-01-01T00:00:01Z INFO partial")
+    log = LogFile.open(path)
+    log.index(background=False)
+    app = make_app([log], ScriptedBackend(), follow=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: any("partial" in row for row in screen_rows(view)))
+        with path.open("a") as out:
+            out.write("ly written\n")
+        await wait_for(pilot, lambda: any("partially written" in row for row in screen_rows(view)))
+        # Truncated and refilled past its old size between two polls: the old text must go.
+        path.write_text("".join(f"2026-01-01T00:00:0{i}Z WARN rewritten {i}\n" for i in range(4)))
+        await wait_for(pilot, lambda: any("rewritten 0" in row for row in screen_rows(view)))
+        assert not any("first" in row for row in screen_rows(view))
+    log.close()
+
+
 async def test_hostile_lines_render_literally(make_log):
     hostile = [
         "[bold red]not markup[/] [link=http://evil]x[/link]",
