@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from logcore.errors import ExitCode, LogchatError, LogInputError
-
-F = TypeVar("F", bound=Callable[..., None])
-
-
-def _reports_errors(command: F) -> F:
-    """A LogchatError becomes one `logchat: error:` line and its exit code, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            command(*args, **kwargs)
-        except LogchatError as error:
-            click.echo(f"logchat: error: {error}", err=True)
-            sys.exit(int(error.exit_code))
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group("eval")
@@ -54,7 +36,6 @@ def eval_group() -> None:
 @click.option("--task", "tasks", multiple=True, help="Only these tasks (repeatable).")
 @click.option("--no-redact", is_flag=True, help="Send logs to a remote endpoint without masking secrets.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-@_reports_errors
 def run_command(test_set: Path, spec: str | None, out: Path, context: str, log_tokens: int | None,
                 max_tokens: int, temperature: float, concurrency: int, limit: int | None,
                 tasks: tuple[str, ...], no_redact: bool, no_progress: bool) -> None:
@@ -107,7 +88,6 @@ def run_command(test_set: Path, spec: str | None, out: Path, context: str, log_t
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@_reports_errors
 def score_command(predictions: Path, as_json: bool, resamples: int, seed: int) -> None:
     """Score a predictions JSONL (any file with prediction, reference and task per line)."""
     from evalkit.compare import Column
@@ -131,7 +111,6 @@ def score_command(predictions: Path, as_json: bool, resamples: int, seed: int) -
 @click.option("--per-task", is_flag=True, help="Also print one table per task.")
 @click.option("--bootstrap", "resamples", type=click.IntRange(min=0), default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@_reports_errors
 def compare_command(predictions: tuple[Path, ...], labels: tuple[str, ...], markdown_path: Path | None,
                     csv_path: Path | None, json_path: Path | None, chart_path: Path | None,
                     per_task: bool, resamples: int, seed: int) -> None:

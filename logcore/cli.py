@@ -8,11 +8,9 @@ control sequences) or for scripts (one JSON object per line). User mistakes prin
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Iterable
 
 import click
 from rich.console import Console
@@ -21,29 +19,13 @@ from rich.text import Text
 
 from logcore.anomaly import Analysis, analyze
 from logcore.digest import build_digest
-from logcore.errors import LogchatError, LogInputError
+from logcore.errors import LogInputError
 from logcore.levels import LEVELS
 from logcore.printable import printable
 from logcore.reader import LoadedLog, read_text
 from logcore.token_estimate import estimate_tokens
 
-F = TypeVar("F", bound=Callable[..., None])
 _TEMPLATE_WIDTH = 160
-
-
-def _reports_errors(command: F) -> F:
-    """One line on stderr and the error's exit code instead of a traceback; quiet on a closed pipe."""
-    @functools.wraps(command)
-    def wrapper(*args: object, **kwargs: object) -> None:
-        try:
-            command(*args, **kwargs)
-        except LogchatError as error:
-            click.echo(f"logchat: error: {error}", err=True)
-            sys.exit(int(error.exit_code))
-        except BrokenPipeError:
-            sys.stderr.close()  # `logchat templates big.log --assign | head`
-            sys.exit(0)
-    return wrapper  # type: ignore[return-value]
 
 
 def _parse_range(value: str | None) -> tuple[int | None, int | None] | None:
@@ -76,7 +58,6 @@ _LINES = click.option("--lines", "line_range", metavar="START:END",
 @_LINES
 @click.option("--assign", is_flag=True,
               help='Print {"line": N, "template": ID} for every line instead of the table.')
-@_reports_errors
 def templates(file: str, line_range: str | None, assign: bool) -> None:
     """Print the log's templates with counts, levels and first/last line.
 
@@ -99,7 +80,6 @@ def templates(file: str, line_range: str | None, assign: bool) -> None:
 @_LINES
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"line": N, "score": S, "reasons": [...]} per flagged line.')
-@_reports_errors
 def anomalies(file: str, line_range: str | None, as_json: bool) -> None:
     """Print the lines flagged as anomalous, with their score and the reasons."""
     loaded, lines = _load(file, line_range)
@@ -130,7 +110,6 @@ def anomalies(file: str, line_range: str | None, as_json: bool) -> None:
 @_LINES
 @click.option("--budget", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Token budget for the digest (counted with a tokenizer-free estimate).")
-@_reports_errors
 def digest(file: str, line_range: str | None, budget: int) -> None:
     """Print the compact digest the model reads instead of a log too big for its context."""
     loaded, lines = _load(file, line_range)

@@ -7,40 +7,18 @@ rerun on its own; generate resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
-import functools
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from logcore.errors import ExitCode, LogchatError
+from logcore.errors import LogchatError
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 CHUNKS = "chunks.jsonl"
 GENERATIONS = "generations.jsonl"
 ACCEPTED = "accepted.jsonl"
 REJECTS = "rejects.jsonl"
 DATASET = "dataset"
-
-
-def reports_errors(command: F) -> F:
-    """A LogchatError becomes one `logchat: error:` line and its exit code, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except LogchatError as exc:
-            click.echo(f"logchat: error: {exc}", err=True)
-            sys.exit(int(exc.exit_code))
-        except KeyboardInterrupt:
-            click.echo("logchat: interrupted: finished records are kept; rerun to continue", err=True)
-            sys.exit(int(ExitCode.INTERRUPTED))
-
-    return wrapper  # type: ignore[return-value]
 
 
 workdir_option = click.option(
@@ -70,7 +48,6 @@ def synth() -> None:
 @click.option("--record", default=None, help="Zenodo record id (default: loghub-2.0, 8275861).")
 @click.option("--only", multiple=True, help="Download only these systems/files, e.g. --only HDFS.")
 @click.option("--no-extract", is_flag=True, help="Keep the zip archives packed.")
-@reports_errors
 def fetch(dest: Path, record: str | None, only: tuple[str, ...], no_extract: bool) -> None:
     """Download loghub-2.0 from Zenodo (resumable, MD5-checked)."""
     from synth.fetch import LOGHUB2_RECORD, fetch as run_fetch
@@ -86,7 +63,6 @@ def fetch(dest: Path, record: str | None, only: tuple[str, ...], no_extract: boo
 @click.option("--min-lines", default=50, show_default=True)
 @click.option("--max-lines", default=150, show_default=True)
 @click.option("--seed", default=0, show_default=True)
-@reports_errors
 def chunk(inputs: tuple[Path, ...], workdir: Path, per_system: int, min_lines: int, max_lines: int, seed: int) -> None:
     """Cut log files (or folders of them) into seeded chunks spread over each file."""
     from collections import Counter
@@ -121,7 +97,6 @@ def chunk(inputs: tuple[Path, ...], workdir: Path, per_system: int, min_lines: i
 @click.option("--seed", default=None, type=int, help="Sampling seed sent to the teacher (reproducible runs).")
 @click.option("--temperature", default=None, type=float, help="Override every task's sampling temperature.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
-@reports_errors
 def generate(
     workdir: Path, tasks: str | None, endpoint: str | None, api_key: str | None, model: str | None,
     server: str, concurrency: int, timeout_s: float, max_tokens: int | None, limit: int | None,
@@ -161,7 +136,6 @@ def generate(
 
 @synth.command()
 @workdir_option
-@reports_errors
 def validate(workdir: Path) -> None:
     """Schema- and grounding-check the teacher's answers; rejects keep their reasons."""
     from synth.chunk import read_chunks
@@ -185,7 +159,6 @@ def validate(workdir: Path) -> None:
               help="GGUF file or HF tokenizer folder for the length histogram (default: bundled SmolLM2).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=f"Dataset folder (default: WORKDIR/{DATASET}).")
-@reports_errors
 def build(workdir: Path, val_fraction: float, test_fraction: float, seed: int, tokenizer: Path | None, out: Path | None) -> None:
     """Turn accepted answers into a split chat dataset with a data card."""
     from synth.build import load_samples, write_dataset

@@ -7,31 +7,8 @@ Heavy imports (torch, transformers, peft) happen inside the commands, so `logcha
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
-
-from logcore.errors import LogchatError
-
-
-def _reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """User mistakes end as one `logchat: error:` line and the error's exit code, never a traceback."""
-
-    @wraps(func)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except LogchatError as error:
-            click.echo(f"logchat: error: {error}", err=True)
-            sys.exit(int(error.exit_code))
-        except KeyboardInterrupt:
-            click.echo("logchat: interrupted (checkpoints so far are kept; resume with --resume)", err=True)
-            sys.exit(130)
-
-    return run
 
 
 def _set_threads(threads: int | None) -> None:
@@ -51,7 +28,6 @@ def _set_threads(threads: int | None) -> None:
 @click.option("--resume-from", type=click.Path(exists=True, file_okay=False), help="Resume from this checkpoint folder.")
 @click.option("--threads", type=int, help="CPU threads for torch (CPU runs).")
 @click.option("--show-config", is_flag=True, help="Print the effective configuration as JSON and exit.")
-@_reports_errors
 def train(config_file: str | None, sets: tuple[str, ...], dataset: str | None, model: str | None,
           output_dir: str | None, resume: bool, resume_from: str | None, threads: int | None,
           show_config: bool) -> None:
@@ -93,7 +69,6 @@ def export() -> None:
 @click.option("--base", help="Base model (default: the one the adapter was trained on).")
 @click.option("--dtype", type=click.Choice(["bf16", "fp16", "fp32"]), default="bf16", show_default=True)
 @click.option("--threads", type=int, help="CPU threads for torch.")
-@_reports_errors
 def merge_command(adapter_dir: str, out_dir: str, base: str | None, dtype: str, threads: int | None) -> None:
     """Fold ADAPTER_DIR into its base weights (safetensors + tokenizer + chat template)."""
     _set_threads(threads)
@@ -110,7 +85,6 @@ def merge_command(adapter_dir: str, out_dir: str, base: str | None, dtype: str, 
               help="Quantized types to make from the f16 file (repeatable).")
 @click.option("--no-verify", is_flag=True, help="Skip comparing each file with the HF model.")
 @click.option("--threads", type=int, default=1, show_default=True, help="CPU threads (torch and llama.cpp).")
-@_reports_errors
 def gguf_command(model_dir: str, out_dir: str, outtype: str, quants: tuple[str, ...], no_verify: bool,
                  threads: int) -> None:
     """Write MODEL_DIR (a merged HF llama-family model) as GGUF, quantize, and verify each file."""
@@ -124,7 +98,6 @@ def gguf_command(model_dir: str, out_dir: str, outtype: str, quants: tuple[str, 
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("gguf_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--threads", type=int, default=1, show_default=True)
-@_reports_errors
 def verify_command(model_dir: str, gguf_files: tuple[str, ...], threads: int) -> None:
     """Compare GGUF_FILES' next-token logits with the HF model in MODEL_DIR and chat once with each."""
     from trainer.export import reference_for

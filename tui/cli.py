@@ -7,8 +7,11 @@ loading torch, datasets or the model runtime. `logchat FILE...` (no subcommand) 
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
+
+from logcore.errors import ExitCode, LogchatError
 
 # name -> "module:attribute" of a click command; each package owns its own commands.
 LAZY_COMMANDS: dict[str, str] = {
@@ -65,6 +68,21 @@ class LazyGroup(click.Group):
         # Listing help must not import every subcommand (and with it torch).
         with formatter.section("Commands"):
             formatter.write_dl(list(HELP_SUMMARIES.items()))
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Every subcommand reports a user's problem as one `logchat: error:` line and its exit
+        code, never a traceback; Ctrl-C and a closed pipe end quietly."""
+        try:
+            return super().invoke(ctx)
+        except LogchatError as error:
+            click.echo(f"logchat: error: {error}", err=True)
+            sys.exit(int(error.exit_code))
+        except KeyboardInterrupt:
+            click.echo("logchat: interrupted; what was finished is kept", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:  # `logchat templates big.log --assign | head`
+            sys.stderr.close()
+            sys.exit(0)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in LAZY_COMMANDS and args[0] not in ("-h", "--help", "--version")):

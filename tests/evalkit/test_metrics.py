@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from evalkit.cli import eval_group
+from tui.cli import cli
 from evalkit.lexical import bleu_from_stats, corpus_bleu, lexical_scores
 from evalkit.scoring import score_records
 
@@ -71,7 +71,7 @@ def test_score_json_accepts_any_jsonl_with_prediction_reference_task(tmp_path: P
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
-    result = CliRunner().invoke(eval_group, ["score", str(path), "--json"])
+    result = CliRunner().invoke(cli, ["eval", "score", str(path), "--json"])
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -86,7 +86,7 @@ def test_score_json_accepts_any_jsonl_with_prediction_reference_task(tmp_path: P
 def test_score_rejects_a_record_without_a_reference(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps({"prediction": "x", "task": "t"}) + "\n", encoding="utf-8")
-    result = CliRunner().invoke(eval_group, ["score", str(path)])
+    result = CliRunner().invoke(cli, ["eval", "score", str(path)])
     assert result.exit_code == 3
     assert result.output.strip().splitlines() == [
         f"logchat: error: {path} record 1 has no string `reference`; each line needs prediction, reference and task"

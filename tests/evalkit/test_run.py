@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from evalkit.cli import eval_group
+from tui.cli import cli
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def records(path: Path) -> list[dict]:
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(eval_group, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["eval", *args], catch_exceptions=False)
     return result.exit_code, result.output
 
 

@@ -14,7 +14,7 @@ from datasets import load_from_disk
 from models.prompts import SYSTEM_PROMPT, TASK_QUESTIONS, Task, Turn, build_messages
 from synth.build import assign_splits
 from synth.chunk import make_chunks
-from synth.cli import synth
+from tui.cli import cli
 from synth.generate import record_key
 from synth.store import AppendLog
 from synth.taskspec import load_tasks
@@ -53,7 +53,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def test_build_writes_every_format_with_no_chunk_in_two_splits(workdir: Path) -> None:
-    result = CliRunner().invoke(synth, ["build", "-w", str(workdir), "--val", "0.2", "--test", "0.2", "--seed", "1"])
+    result = CliRunner().invoke(cli, ["synth", "build", "-w", str(workdir), "--val", "0.2", "--test", "0.2", "--seed", "1"])
     assert result.exit_code == 0, result.output
     out = workdir / "dataset"
     rows = {split: read_jsonl(out / f"{split}.jsonl") for split in ("train", "val", "test")}
@@ -85,7 +85,7 @@ def test_build_writes_every_format_with_no_chunk_in_two_splits(workdir: Path) ->
 
 
 def test_samples_use_the_models_prompt_format_and_log_only_on_the_first_turn(workdir: Path) -> None:
-    CliRunner().invoke(synth, ["build", "-w", str(workdir)], catch_exceptions=False)
+    CliRunner().invoke(cli, ["synth", "build", "-w", str(workdir)], catch_exceptions=False)
     samples = [s for split in ("train", "val", "test") for s in read_jsonl(workdir / "dataset" / f"{split}.jsonl")]
     chunks = {json.loads(l)["id"]: json.loads(l) for l in (workdir / "chunks.jsonl").read_text().splitlines()}
     summary = next(s for s in samples if s["task"] == "summarize")
@@ -119,6 +119,6 @@ def test_split_assignment_is_seeded_and_never_splits_a_chunk() -> None:
 
 def test_build_without_accepted_records_says_what_to_run(tmp_path: Path, workdir: Path) -> None:
     (workdir / "accepted.jsonl").write_text("")
-    result = CliRunner().invoke(synth, ["build", "-w", str(workdir)])
+    result = CliRunner().invoke(cli, ["synth", "build", "-w", str(workdir)])
     assert result.exit_code == 3
     assert "no accepted records" in result.output and "Traceback" not in result.output

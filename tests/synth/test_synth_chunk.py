@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from synth.chunk import make_chunks, read_chunks
-from synth.cli import synth
+from tui.cli import cli
 
 
 def raw_lines(path: Path) -> list[str]:
@@ -53,7 +53,7 @@ def test_same_seed_same_chunks_other_seed_other_chunks(loghub: Path) -> None:
 
 
 def test_cli_caps_chunks_per_system_and_writes_jsonl(loghub: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(synth, ["chunk", str(loghub), "-w", str(tmp_path), "--per-system", "3"])
+    result = CliRunner().invoke(cli, ["synth", "chunk", str(loghub), "-w", str(tmp_path), "--per-system", "3"])
     assert result.exit_code == 0, result.output
     chunks = read_chunks(tmp_path / "chunks.jsonl")
     systems = {c.system for c in chunks}
@@ -65,7 +65,7 @@ def test_cli_caps_chunks_per_system_and_writes_jsonl(loghub: Path, tmp_path: Pat
 
 
 def test_missing_input_is_one_clear_line(tmp_path: Path) -> None:
-    result = CliRunner().invoke(synth, ["chunk", str(tmp_path / "nope.log"), "-w", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["synth", "chunk", str(tmp_path / "nope.log"), "-w", str(tmp_path)])
     assert result.exit_code == 3
     assert result.output.strip().startswith("logchat: error:")
     assert "Traceback" not in result.output

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from datasets import load_from_disk
 
-from synth.cli import synth
+from tui.cli import cli
 from synth.store import iter_records
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ def generate_cmd(workdir: Path, url: str, *extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def workdir(llama_server: str, loghub: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("synth_pipeline")
-    result = CliRunner().invoke(synth, ["chunk", *(str(loghub / s) for s in SYSTEMS), "-w", str(work),
+    result = CliRunner().invoke(cli, ["synth", "chunk", *(str(loghub / s) for s in SYSTEMS), "-w", str(work),
                                         "--per-system", "1", "--min-lines", "4", "--max-lines", "4", "--seed", "3"])
     assert result.exit_code == 0, result.output
     return work
@@ -73,11 +73,11 @@ def test_generate_killed_mid_run_resumes_without_loss_or_duplicates(workdir: Pat
 def test_validate_and_build_on_the_real_teacher_output(workdir: Path, llama_server: str) -> None:
     runner = CliRunner()
     # One Markdown answer too, cut short on purpose: validate must reject it as truncated.
-    result = runner.invoke(synth, ["generate", "-w", str(workdir), "--endpoint", llama_server, *TEACHER_FLAGS,
+    result = runner.invoke(cli, ["synth", "generate", "-w", str(workdir), "--endpoint", llama_server, *TEACHER_FLAGS,
                                    "--tasks", "summarize", "--limit", "1", "--max-tokens", "16"])
     assert result.exit_code == 0, result.output
 
-    result = runner.invoke(synth, ["validate", "-w", str(workdir)])
+    result = runner.invoke(cli, ["synth", "validate", "-w", str(workdir)])
     assert result.exit_code == 0, result.output
     generated = {r["key"] for r in iter_records(workdir / "generations.jsonl")}
     accepted = list(iter_records(workdir / "accepted.jsonl"))
@@ -90,7 +90,7 @@ def test_validate_and_build_on_the_real_teacher_output(workdir: Path, llama_serv
     assert "summarize" in result.output and "truncated" in result.output
     assert accepted, f"the greedy teacher produced no grounded risk answer: {[r['reasons'] for r in rejects]}"
 
-    result = runner.invoke(synth, ["build", "-w", str(workdir), "--val", "0.34", "--test", "0.33"])
+    result = runner.invoke(cli, ["synth", "build", "-w", str(workdir), "--val", "0.34", "--test", "0.33"])
     assert result.exit_code == 0, result.output
     dataset = load_from_disk(str(workdir / "dataset" / "hf"))
     assert sum(len(split) for split in dataset.values()) == len(accepted)

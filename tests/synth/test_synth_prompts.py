@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from models.prompts import TASK_QUESTIONS, Task
 from synth.chunk import Chunk
-from synth.cli import synth
+from tui.cli import cli
 from synth.generate import teacher_messages
 from synth.taskspec import load_tasks
 
@@ -45,10 +45,10 @@ def test_a_hostile_log_stays_inside_its_fence() -> None:
 
 def test_cli_errors_name_the_fix(tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(synth, ["validate", "-w", str(tmp_path)])
+    result = runner.invoke(cli, ["synth", "validate", "-w", str(tmp_path)])
     assert result.exit_code == 3 and "run `logchat synth chunk` first" in result.output
     (tmp_path / "chunks.jsonl").write_text("")
-    result = runner.invoke(synth, ["validate", "-w", str(tmp_path)])
+    result = runner.invoke(cli, ["synth", "validate", "-w", str(tmp_path)])
     assert result.exit_code == 3 and "run `logchat synth generate` first" in result.output
-    result = runner.invoke(synth, ["generate", "-w", str(tmp_path), "--tasks", "bogus", "--endpoint", "http://127.0.0.1:9/v1"])
+    result = runner.invoke(cli, ["synth", "generate", "-w", str(tmp_path), "--tasks", "bogus", "--endpoint", "http://127.0.0.1:9/v1"])
     assert result.exit_code == 2 and "choose from" in result.output

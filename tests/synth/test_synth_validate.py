@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from synth.chunk import Chunk
-from synth.cli import synth
+from tui.cli import cli
 from synth.generate import record_key
 from synth.store import AppendLog
 from synth.taskspec import load_tasks
@@ -143,7 +143,7 @@ def test_validate_cli_writes_rejects_with_reasons_and_rates(openssh_chunk: Chunk
         store.add(record(openssh_chunk, "risk", risk([1273], [], ["ok"])))
         stale = record(openssh_chunk, "patterns", "## Recurring messages")
         store.add({**stale, "prompt_hash": "old", "key": stale["key"] + "-old"})
-    result = CliRunner().invoke(synth, ["validate", "-w", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["synth", "validate", "-w", str(tmp_path)])
     assert result.exit_code == 0, result.output
     accepted = [json.loads(l) for l in (tmp_path / "accepted.jsonl").read_text().splitlines()]
     rejects = [json.loads(l) for l in (tmp_path / "rejects.jsonl").read_text().splitlines()]
