@@ -8,11 +8,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
+from fault_server import Fault, FaultServer
 
 REPO = Path(__file__).resolve().parent.parent
 LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
@@ -79,3 +81,23 @@ def llama_server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def fault_server() -> Iterator[Callable[..., FaultServer]]:
+    """Start a FaultServer with the given Fault fields (only for faults a real server cannot
+    produce: 429, 5xx, a dropped stream, slowness); stopped after the test."""
+    with ExitStack() as stack:
+
+        def start(**fields: object) -> FaultServer:
+            return stack.enter_context(FaultServer(Fault(**fields)))
+
+        yield start
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer config or endpoint environment leaks into a test."""
+    monkeypatch.setenv("LOGCHAT_CONFIG", str(tmp_path / "no-config.toml"))
+    for name in ("OPENAI_BASE_URL", "ENDPOINT_URL", "OPENAI_API_KEY", "TOKEN", "MODEL"):
+        monkeypatch.delenv(name, raising=False)
