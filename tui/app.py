@@ -349,7 +349,7 @@ class LogchatApp(App[None]):
         if scope.kind is ScopeKind.FILE:
             self.post_message(ScopeSized(scope.label + " (digest built when asked)", None, True))
             return
-        text = read_scope(log, scope).text
+        text = read_scope(log, scope).model_text
         if backend is None:
             self.post_message(ScopeSized(scope.label, len(text) // 4, False))
             return
@@ -503,7 +503,9 @@ class LogchatApp(App[None]):
         from models.context import fit_log
 
         selected = read_scope(log, scope)
-        fitted = fit_log(selected.text, question, backend, reserve_tokens=self.settings.max_tokens, numbered=True)
+        fitted = fit_log(selected.text, question, backend, reserve_tokens=self.settings.max_tokens,
+                         first_line=selected.first_line or 1, numbered=selected.first_line is None,
+                         source=log.display_name)
         return fitted.text, selected.notes + list(fitted.omitted)
 
     async def on_answer_chunk(self, message: AnswerChunk) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from logcore.reader import LogFile
-from models.prompts import number_line
+from models.prompts import number_line, number_lines
 
 
 class ScopeKind(str, Enum):
@@ -40,9 +40,21 @@ class Scope:
 
 @dataclass
 class ScopeText:
+    """The selected text. A contiguous selection stays raw with its `first_line` (1-based), so
+    a selection too big for the budget can still be digested with its format recognised; a
+    non-contiguous one (filtered lines) arrives numbered (`first_line` None)."""
+
     text: str
     label: str
     notes: list[str] = field(default_factory=list)
+    first_line: int | None = None
+
+    @property
+    def model_text(self) -> str:
+        """The text as the model reads it: every line numbered."""
+        if self.first_line is None:
+            return self.text
+        return number_lines(self.text.split("\n"), self.first_line)
 
 
 def numbered(index: int, line: str) -> str:
@@ -60,18 +72,15 @@ def describe_range(kind: ScopeKind, lines: Sequence[int]) -> str:
 
 
 def read_scope(log: LogFile, scope: Scope) -> ScopeText:
-    """Numbered text of the selected lines (the last MAX_SCOPE_LINES if more were chosen)."""
+    """Text of the selected lines (the last MAX_SCOPE_LINES if more were chosen)."""
     lines = scope.lines
     notes: list[str] = []
     if len(lines) > MAX_SCOPE_LINES:
         notes.append(f"only the last {MAX_SCOPE_LINES:,} of {len(lines):,} selected lines were read")
         lines = lines[-MAX_SCOPE_LINES:]
     if isinstance(lines, range) and lines.step == 1:
-        text_lines = log.lines(lines.start, lines.stop)
-        body = "\n".join(numbered(lines.start + i, line) for i, line in enumerate(text_lines))
-    else:
-        body = "\n".join(numbered(i, log.line(i)) for i in lines)
-    return ScopeText(body, scope.label, notes)
+        return ScopeText("\n".join(log.lines(lines.start, lines.stop)), scope.label, notes, lines.start + 1)
+    return ScopeText("\n".join(numbered(i, log.line(i)) for i in lines), scope.label, notes)
 
 
 def digest_scope(log: LogFile, budget_tokens: int, count_tokens: Callable[[str], int]) -> ScopeText:

@@ -92,3 +92,25 @@ def test_no_file_opens_the_bundled_example():
     finally:
         for log in app.logs:
             log.close()
+
+
+def test_a_contiguous_scope_is_numbered_for_the_model_and_digested_with_its_format(
+        checkout_log, smollm2_path: Path) -> None:
+    from models.context import POLICY_DIGEST, fit_log
+    from models.local import LocalBackend
+    from tui.scope import Scope, ScopeKind, read_scope
+
+    selected = read_scope(checkout_log, Scope(ScopeKind.MARKED, range(10, 230), "marked: lines 11-230"))
+    assert selected.first_line == 11
+    first_row = selected.model_text.split("\n", 1)[0]
+    assert first_row == f"11 | {checkout_log.line(10)}"
+    backend = LocalBackend(smollm2_path, n_ctx_cap=4096, n_threads=1)
+    try:
+        fitted = fit_log(selected.text, "Summarize.", backend, budget_tokens=600,
+                         first_line=selected.first_line, source="checkout-incident.log")
+    finally:
+        backend.close()
+    # Too big for 600 tokens: digested from the raw lines, so the format is recognised and the
+    # quoted lines carry their numbers in the file.
+    assert fitted.policy == POLICY_DIGEST
+    assert "format unknown" not in fitted.text and "lines 11-230" in fitted.text
