@@ -82,7 +82,29 @@ def load_settings(**overrides: Any) -> Settings:
     _apply(settings, {k: v for k, v in overrides.items() if v is not None}, "flag")
     if settings.endpoint:
         settings.endpoint = settings.endpoint.strip()
+    _let_endpoint_outrank_local_model(settings)
     return settings
+
+
+LOCAL_SPEC_PREFIXES = ("gguf:", "hf:")
+
+
+def _let_endpoint_outrank_local_model(settings: Settings) -> None:
+    """`--endpoint URL` on the command line means "ask that server", even when the config file
+    names a local GGUF as the model: a local model spec set at a lower level gives way, and the
+    server's own model is used."""
+    model = (settings.model or "").strip()
+    local = model == "bundled" or model.startswith(LOCAL_SPEC_PREFIXES) or model.endswith(".gguf")
+    if not (settings.endpoint and local):
+        return
+    if _rank(settings.sources.get("endpoint")) > _rank(settings.sources.get("model")):
+        settings.model = None
+        settings.sources["model"] = f"cleared: the endpoint from {settings.sources['endpoint']} outranks it"
+
+
+def _rank(source: str | None) -> int:
+    """Precedence of where a setting came from: flags > environment > config file > default."""
+    return {None: 0, "environment": 2, "flag": 3}.get(source, 1)
 
 
 def _apply(settings: Settings, values: dict[str, Any], source: str) -> None:

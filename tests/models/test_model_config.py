@@ -34,6 +34,19 @@ def test_precedence_file_then_env_then_flags(monkeypatch: pytest.MonkeyPatch, tm
     assert settings.sources["model"] == "flag"
 
 
+def test_an_endpoint_flag_outranks_a_local_model_from_the_config(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    write_config(monkeypatch, tmp_path, 'model = "gguf:/models/mine.gguf"\n')
+    assert load_settings().model == "gguf:/models/mine.gguf"
+    settings = load_settings(endpoint="http://gpu:8000/v1")
+    assert settings.endpoint == "http://gpu:8000/v1" and settings.model is None
+    assert "outranks" in settings.sources["model"]
+    # A model named at the same level or higher stays: that is what the user asked for.
+    assert load_settings(endpoint="http://gpu:8000/v1", model="gguf:/m.gguf").model == "gguf:/m.gguf"
+    write_config(monkeypatch, tmp_path, 'endpoint = "http://file:1/v1"\nmodel = "gguf:/models/mine.gguf"\n')
+    assert load_settings().model == "gguf:/models/mine.gguf"
+
+
 def test_api_key_from_env_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     key = "sk-live-0123456789abcdefSECRET"
     monkeypatch.setenv("TOKEN", key)
