@@ -19,7 +19,7 @@ from typing import Any, Literal
 from logcore.errors import LogchatError, LogInputError
 from models.backend import Backend
 from models.context import log_budget
-from evalkit.store import PredictionLog
+from logcore.append_log import AppendLog
 from evalkit.testset import EvalSample
 
 ContextMode = Literal["raw", "digest"]
@@ -154,7 +154,7 @@ def answer(backend: Backend, unit: Unit, contexts: ContextBuilder, config: RunCo
     }
 
 
-def check_compatible(log: PredictionLog, backend_name: str, config: RunConfig) -> None:
+def check_compatible(log: AppendLog, backend_name: str, config: RunConfig) -> None:
     """Refuse to mix answers from another model or setup into one predictions file."""
     for record in log.records[:1]:
         theirs = (record.get("model"), record.get("context"), record.get("max_tokens"))
@@ -197,7 +197,7 @@ def run_eval(
     first = backend_factory()
     backends = [first]
     try:
-        with PredictionLog(out) as log:
+        with AppendLog(out) as log:
             check_compatible(log, first.name, config)
             todo = [u for u in units(samples) if u.key not in log.keys]
             summary.skipped = sum(1 for _ in units(samples)) - len(todo)

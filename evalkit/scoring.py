@@ -17,7 +17,7 @@ import numpy as np
 from logcore.errors import LogInputError
 from evalkit.grounded import alert_coverage, check_citations, risk_outcome
 from evalkit.lexical import LEXICAL, lexical_scores
-from evalkit.store import read_records
+from logcore.append_log import iter_records
 
 GROUNDED = (
     "citation_validity", "fabricated", "alert_coverage", "alert_line_recall",
@@ -49,7 +49,7 @@ def _round(value: float | None) -> float | None:
 def load_predictions(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise LogInputError(f"predictions file {path} not found; run `logchat eval run` first or check the path")
-    records = list(read_records(path))
+    records = list(iter_records(path))
     for number, record in enumerate(records, start=1):
         for key in ("prediction", "reference", "task"):
             if not isinstance(record.get(key), str):

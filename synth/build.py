@@ -18,7 +18,7 @@ from typing import Any, Literal
 from logcore.errors import LogInputError
 from models.prompts import Message, Turn, build_messages
 from synth.chunk import Chunk
-from synth.store import iter_records
+from logcore.append_log import iter_records
 from synth.taskspec import TaskSpec
 
 Split = Literal["train", "val", "test"]

@@ -164,7 +164,7 @@ def build(workdir: Path, val_fraction: float, test_fraction: float, seed: int, t
     from synth.build import load_samples, write_dataset
     from synth.chunk import read_chunks
     from synth.datacard import measure, write_card
-    from synth.store import iter_records
+    from logcore.append_log import iter_records
     from synth.taskspec import load_tasks
     from synth.tokens import token_length
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from models.prompts import Message
 from synth.chunk import Chunk
-from synth.store import AppendLog
+from logcore.append_log import AppendLog
 from synth.taskspec import TaskSpec
 from synth.teacher import RequestRejected, Teacher, TeacherConfig
 

@@ -23,7 +23,7 @@ from logcore.errors import LogInputError
 from synth.chunk import Chunk
 from synth.generate import teacher_messages
 from synth.grounding import ChunkFacts, Finding, check_text
-from synth.store import iter_records
+from logcore.append_log import iter_records
 from synth.taskspec import TaskSpec
 
 

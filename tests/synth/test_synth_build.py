@@ -16,7 +16,7 @@ from synth.build import assign_splits
 from synth.chunk import make_chunks
 from tui.cli import cli
 from synth.generate import record_key
-from synth.store import AppendLog
+from logcore.append_log import AppendLog
 from synth.taskspec import load_tasks
 
 SPECS = load_tasks()

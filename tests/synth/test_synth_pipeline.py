@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from datasets import load_from_disk
 
 from tui.cli import cli
-from synth.store import iter_records
+from logcore.append_log import iter_records
 
 pytestmark = pytest.mark.slow
 

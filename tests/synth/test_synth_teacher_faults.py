@@ -12,7 +12,7 @@ from logcore.errors import EndpointError
 from models.endpoint import Endpoint
 from synth.chunk import Chunk
 from synth.generate import generate
-from synth.store import iter_records
+from logcore.append_log import iter_records
 from synth.taskspec import select_tasks
 from synth.teacher import RequestRejected, Teacher, TeacherConfig
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from synth.chunk import Chunk
 from tui.cli import cli
 from synth.generate import record_key
-from synth.store import AppendLog
+from logcore.append_log import AppendLog
 from synth.taskspec import load_tasks
 from synth.validate import judge
 

@@ -1,8 +1,9 @@
-"""Append-only JSONL that survives SIGKILL at any instant.
+"""Append-only JSONL that survives SIGKILL at any instant: synth's teacher records and evalkit's
+predictions both resume from one.
 
 Each record is one `os.write` of a complete line followed by `fsync`, so after a crash the
-file holds every finished record plus at most one torn line at the end. Opening the store
-cuts that torn tail off before appending, and the keys already present are skipped on rerun:
+file holds every finished record plus at most one torn line at the end. Opening the log cuts
+that torn tail off before appending, and the keys already present are skipped on rerun:
 nothing is lost and nothing is written twice.
 """
 
@@ -28,16 +29,22 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
         if not raw.strip():
             continue
         try:
-            yield json.loads(raw)
+            record = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise LogInputError(
                 f"{path} line {number} is not JSON ({exc.msg}): the file was edited or "
                 "corrupted; remove that line and rerun"
             ) from None
+        if not isinstance(record, dict):
+            raise LogInputError(f"{path} line {number} is not a JSON object; expected one record per line")
+        yield record
 
 
 class AppendLog:
-    """Keyed append-only store: `add` writes a record durably unless its key is present."""
+    """Keyed append-only log: `add` writes a record durably unless its key is present.
+
+    `records` holds what was in the file when it was opened plus what was added since.
+    """
 
     def __init__(self, path: Path, key_field: str = "key") -> None:
         self.path = path
@@ -52,11 +59,10 @@ class AppendLog:
             os.close(self._fd)
             raise LogchatError(f"{path} is being written by another run: wait for it or stop it") from None
         self._drop_torn_tail()
-        self.keys: set[str] = {r[key_field] for r in iter_records(path)}
+        self.records: list[dict[str, Any]] = list(iter_records(path))
+        self.keys: set[str] = {r[key_field] for r in self.records if key_field in r}
 
     def _drop_torn_tail(self) -> None:
-        if not self.path.exists():
-            return
         data = self.path.read_bytes()
         keep = data.rfind(b"\n") + 1
         if keep != len(data):
@@ -75,10 +81,10 @@ class AppendLog:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         view = memoryview(line)
         while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+            view = view[os.write(self._fd, view):]
         os.fsync(self._fd)
         self.keys.add(key)
+        self.records.append(record)
         return True
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""The append-only store after a crash: torn tail dropped, nothing lost, nothing doubled."""
+"""The append-only log (synth records, evalkit predictions) after a crash: torn tail dropped,
+nothing lost, nothing doubled."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from logcore.append_log import AppendLog, iter_records
 from logcore.errors import LogchatError, LogInputError
-from synth.store import AppendLog, iter_records
 
 
 def test_torn_last_line_is_ignored_then_cut_before_appending(tmp_path: Path) -> None:
@@ -43,3 +44,16 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_file(tmp_path: Pat
         first.add({"key": "a"})
     with AppendLog(path) as again:  # released on close (and by the kernel on SIGKILL)
         assert "a" in again
+
+
+def test_a_torn_last_line_is_cut_and_finished_records_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    finished = [{"key": "a#1", "prediction": "x"}, {"key": "b#1", "prediction": "y"}]
+    path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in finished) + b'{"key": "c#1", "predi')
+
+    with AppendLog(path) as log:
+        assert log.keys == {"a#1", "b#1"} and log.records == finished
+        log.add({"key": "c#1", "prediction": "z"})
+
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["key"] for line in lines] == ["a#1", "b#1", "c#1"]
