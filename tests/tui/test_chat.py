@@ -233,13 +233,9 @@ async def test_patterns_panel_filters_to_a_template(checkout_log):
         assert all(index.template_of(i) == chosen for i in view.filtered_lines())
 
 
-async def test_live_watch_alerts_with_bell_on_risky_lines(tmp_path: Path):
-    from logcore.reader import LogFile
-
-    path = tmp_path / "svc.log"
-    path.write_text("".join(f"2026-01-01T00:00:{i:02d}Z INFO ok {i}\n" for i in range(10)))
-    log = LogFile.open(path)
-    log.index(background=False)
+async def test_live_watch_alerts_with_bell_on_risky_lines(make_log):
+    log = make_log([f"2026-01-01T00:00:{i:02d}Z INFO ok {i}" for i in range(10)], "svc.log")
+    path = log.path
     reply = json.dumps({"risk_score": 91, "should_alert_user": True,
                         "messages": {"critical": [11, 999], "warning": []},
                         "summary": ["database pool exhausted"]})
@@ -262,16 +258,11 @@ async def test_live_watch_alerts_with_bell_on_risky_lines(tmp_path: Path):
         assert "risk 91" in app.query_one("#status-right").render().plain
         await pilot.press("a")
         assert not app.watch_enabled
-    log.close()
 
 
-async def test_live_watch_rejects_invalid_reply_without_alert(tmp_path: Path):
-    from logcore.reader import LogFile
-
-    path = tmp_path / "svc.log"
-    path.write_text("2026-01-01T00:00:00Z INFO ok\n")
-    log = LogFile.open(path)
-    log.index(background=False)
+async def test_live_watch_rejects_invalid_reply_without_alert(make_log):
+    log = make_log(["2026-01-01T00:00:00Z INFO ok"], "svc.log")
+    path = log.path
     backend = ScriptedBackend("x", json_reply='{"risk_score": 500, "should_alert_user": true}')
     app = make_app([log], backend, follow=True)
     bells: list[int] = []
@@ -281,7 +272,6 @@ async def test_live_watch_rejects_invalid_reply_without_alert(tmp_path: Path):
             out.write("2026-01-01T00:01:00Z FATAL disk full\n")
         await wait_for(pilot, lambda: any("not valid" in n for n in notifications(app)))
         assert bells == [] and app.last_risk is None
-    log.close()
 
 
 async def test_whole_file_scope_sends_the_digest(checkout_log):
@@ -320,13 +310,9 @@ async def test_no_color_keeps_levels_distinguishable(checkout_log, monkeypatch):
         assert body and body[0].style.bold  # ERROR is bold, not only red
 
 
-async def test_live_watch_keeps_its_cadence_on_routine_lines(tmp_path: Path):
-    from logcore.reader import LogFile
-
-    path = tmp_path / "svc.log"
-    path.write_text("".join(f"2026-01-01T00:00:{i:02d}Z INFO request ok id={i}\n" for i in range(30)))
-    log = LogFile.open(path)
-    log.index(background=False)
+async def test_live_watch_keeps_its_cadence_on_routine_lines(make_log):
+    log = make_log([f"2026-01-01T00:00:{i:02d}Z INFO request ok id={i}" for i in range(30)], "svc.log")
+    path = log.path
     reply = json.dumps({"risk_score": 3, "should_alert_user": False,
                         "messages": {"critical": [], "warning": []}, "summary": ["routine traffic"]})
     backend = ScriptedBackend("x", json_reply=reply)
@@ -344,4 +330,3 @@ async def test_live_watch_keeps_its_cadence_on_routine_lines(tmp_path: Path):
         await wait_for(pilot, lambda: app.last_risk is not None)
         assert app.last_risk.risk_score == 3 and app.last_risk.first_line == 31
         assert not [n for n in app._notifications if n.title and n.title.startswith("ALERT")]
-    log.close()

@@ -120,11 +120,9 @@ async def test_mark_range_becomes_the_analysis_scope(checkout_log):
         await wait_for(pilot, lambda: "file: 234 lines" in app.query_one("#status-left").render().plain)
 
 
-async def test_follow_sticks_to_end_as_lines_arrive(tmp_path: Path):
-    path = tmp_path / "live.log"
-    path.write_text("".join(f"2026-01-01T00:00:{i:02d}Z INFO start {i}\n" for i in range(50)))
-    log = LogFile.open(path)
-    log.index(background=False)
+async def test_follow_sticks_to_end_as_lines_arrive(make_log):
+    log = make_log([f"2026-01-01T00:00:{i:02d}Z INFO start {i}" for i in range(50)], "live.log")
+    path = log.path
     app = make_app([log], ScriptedBackend(), follow=True)
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.active_view
@@ -140,7 +138,6 @@ async def test_follow_sticks_to_end_as_lines_arrive(tmp_path: Path):
             out.write("2026-01-01T00:01:01Z INFO one more\n")
         await wait_for(pilot, lambda: view.row_count == 52)
         assert view.cursor_line == 50  # not following: the cursor stays where the user left it
-    log.close()
 
 
 async def test_a_growing_last_line_and_a_refilled_file_never_show_stale_text(tmp_path: Path):
