@@ -1,4 +1,4 @@
-"""`logchat templates`, `logchat anomalies`, `logchat digest`: the log core on the command line.
+"""`logchat templates`, `anomalies`, `digest`, `findings`: the log core on the command line.
 
 Each reads FILE (a path, a compressed path, or `-` for stdin) through `logcore.reader.read_text`
 and prints either for people (a Rich table, log text never read as markup and stripped of
@@ -20,6 +20,7 @@ from rich.text import Text
 from logcore.anomaly import Analysis, analyze
 from logcore.digest import build_digest
 from logcore.errors import LogInputError
+from logcore.findings import find_incidents
 from logcore.levels import LEVELS
 from logcore.printable import printable
 from logcore.reader import LoadedLog, read_text
@@ -116,6 +117,26 @@ def digest(file: str, line_range: str | None, budget: int) -> None:
     result = build_digest(lines, budget, estimate_tokens, first_line=loaded.first_line, source=loaded.source)
     click.echo(result.text)
     click.echo(f"logchat: digest is about {result.tokens:,} tokens (budget {budget:,})", err=True)
+
+
+@click.command("findings")
+@_FILE
+@_LINES
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one JSON object: {"causes": [{"line", "time", "score", "why", "text"}], "onset", ...}.')
+def findings(file: str, line_range: str | None, as_json: bool) -> None:
+    """Find the incident (onset, peak, recovery), rank its likely causes, list its consequences.
+
+    No model is involved: the causes are ranked from the log alone (change events shortly before
+    the onset, new and rare lines, names shared with the errors that follow, what stops when the
+    trouble stops). A log without an unusual burst of trouble says so and ranks nothing.
+    """
+    loaded, lines = _load(file, line_range)
+    result = find_incidents(lines, first_line=loaded.first_line, source=loaded.source)
+    if as_json:
+        click.echo(json.dumps(result.to_json()))
+        return
+    _console().print(Text(result.render_text()))
 
 
 def _templates_table(analysis: Analysis, source: str) -> Table:

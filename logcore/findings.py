@@ -1,0 +1,622 @@
+"""The incident in a log and its likely cause, found without a model.
+
+An anomaly ranking finds symptoms: the flood of errors. A cause is something else: usually an
+event that came *before* the flood, is rare, reads like a change (a deploy, a job start, a
+config reload, a failover), and names the same thing the errors then talk about. So:
+
+1. the incident window is the densest burst of trouble (`logcore.incident_window`); its first
+   trouble line is the onset;
+2. the consequences are the trouble templates that surge inside the window; they are never
+   ranked as causes (only the very first error of the cascade may be, as a weak candidate);
+3. cause candidates are the lines of templates that are rare in the stretch before the onset
+   (plus the first errors of the cascade), each scored on: change wording
+   (`logcore.change_events`), novelty, rarity, nearness to the onset, names shared with the
+   errors that follow (`logcore.entities`, weighted by how rare the name is in normal traffic),
+   being trouble itself, and whether its activity stops when the trouble stops.
+
+Everything works from the analysis columns; only the few hundred lines it looks at closely are
+read back from `lines`, so a million-line log costs little more than its analysis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from logcore.anomaly import Analysis, analyze, format_duration
+from logcore.change_events import STRENGTH, change_kind
+from logcore.entities import entities
+from logcore.formats import FORMATS
+from logcore.incident_window import TROUBLE, Window, find_windows, trouble_records
+from logcore.printable import printable
+from logcore.record_scan import parse_view
+from logcore.unknown_lines import unknown_fields
+
+_TEXT_CHARS = 300
+_TEMPLATE_CHARS = 160
+_LOOKBACK_RECORDS = 3000
+_LOOKBACK_SECONDS = 1800.0
+_LOCAL_RARE = 5  # a template seen more often than this before the onset is routine there
+_MAX_CANDIDATES = 150  # candidates looked at closely (entities, change wording), by pre-score
+_FOLLOWER_SAMPLE = 400  # trouble lines whose names are compared with the candidates'
+_BACKGROUND_SAMPLE = 600  # normal lines that tell a common name from a specific one
+_COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
+_MAX_CAUSES = 8
+_MAX_CONSEQUENCES = 8
+_RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_RECOVERY = re.compile(
+    r"\b(?:recover(?:ed|y)|resolved|restored|back to normal|healthy|ready again|reconnected|cleared"
+    r"|succeeded|is (?:back )?up|ok)\b", re.IGNORECASE)
+
+# Weights of the cause signals (each 0..1); the score is their weighted mean.
+_W_CHANGE = 0.30
+_W_NEW = 0.14
+_W_RARE = 0.08
+_W_NEAR = 0.14
+_W_LINK = 0.26
+_W_STOPS = 0.12
+_W_TROUBLE = 0.10
+_W_FIRST = 0.12
+_W_ALL = _W_CHANGE + _W_NEW + _W_RARE + _W_NEAR + _W_LINK + _W_STOPS + _W_TROUBLE + _W_FIRST
+
+
+@dataclass(frozen=True)
+class Cause:
+    line: int  # 1-based line number in the file
+    time: str | None  # ISO 8601, None when the line has no timestamp
+    score: float  # 0..1, higher = more likely the cause
+    why: list[str]
+    text: str  # the line, printable and cut
+
+
+@dataclass(frozen=True)
+class Onset:
+    line: int
+    time: str | None
+    peak_line: int
+    peak_time: str | None
+    end_line: int | None  # last trouble line, or the recovery line
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class Consequence:
+    template: str  # "<*>" marks variables
+    count: int
+    first_line: int  # 1-based
+    last_line: int
+    example: str
+    components: list[str]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    line: int
+    time: str | None
+    what: str
+
+
+@dataclass
+class Findings:
+    source: str
+    first_line: int  # 1-based range analysed
+    last_line: int
+    incident: bool
+    onset: Onset | None
+    causes: list[Cause] = field(default_factory=list)
+    consequences: list[Consequence] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source,
+            "lines": [self.first_line, self.last_line],
+            "incident": self.incident,
+            "onset": None if self.onset is None else vars(self.onset).copy(),
+            "causes": [vars(c).copy() for c in self.causes],
+            "consequences": [vars(c).copy() for c in self.consequences],
+            "timeline": [vars(e).copy() for e in self.timeline],
+        }
+
+    def render_text(self) -> str:
+        """The findings for people, plain text."""
+        out = [f"Findings for {self.source or 'the log'} (lines {self.first_line}-{self.last_line})"]
+        if not self.incident or self.onset is None:
+            out.append("No incident found: no unusual burst of trouble, so no cause is ranked.")
+            return "\n".join(out)
+        out.append(f"Incident: {_onset_summary(self.onset)}")
+        out.append("")
+        out.append("Likely causes, best first:")
+        for rank, cause in enumerate(self.causes, 1):
+            out.append(f"  {rank}. line {cause.line}{_at(cause.time)}  score {cause.score:.2f}")
+            out.append(f"     {cause.text}")
+            out.append(f"     why: {'; '.join(cause.why)}")
+        if not self.causes:
+            out.append("  (none stands out)")
+        out.append("")
+        out.append("Consequences (what surged after the onset):")
+        for c in self.consequences:
+            affected = f"  affected: {', '.join(c.components)}" if c.components else ""
+            out.append(f"  {c.count:,}x lines {c.first_line}-{c.last_line}: {c.template}{affected}")
+            out.append(f"     e.g. {c.example}")
+        out.append("")
+        out.append("Timeline:")
+        for event in self.timeline:
+            out.append(f"  line {event.line}{_at(event.time)}: {event.what}")
+        return "\n".join(out)
+
+    def brief(self, max_causes: int = 3) -> str:
+        """Compact plain text for the model prompt: data only, one stable layout."""
+        out = [f"Findings (lines {self.first_line}-{self.last_line}, computed without a model):"]
+        if not self.incident or self.onset is None:
+            out.append("No incident found: no unusual burst of trouble.")
+            return "\n".join(out)
+        out.append(f"Incident: {_onset_summary(self.onset)}")
+        out.append("Likely causes, best first:")
+        for rank, cause in enumerate(self.causes[:max_causes], 1):
+            out.append(f"{rank}. line {cause.line}{_at(cause.time)}: {cause.text} — {'; '.join(cause.why)}")
+        out.append("Consequences:")
+        for c in self.consequences[:5]:
+            affected = f" [{', '.join(c.components)}]" if c.components else ""
+            out.append(f"- {c.count:,}x lines {c.first_line}-{c.last_line}: {c.template}{affected}")
+        return "\n".join(out)
+
+
+def find_incidents(lines: Sequence[str], *, first_line: int = 1, source: str = "",
+                   analysis: Analysis | None = None) -> Findings:
+    """The incident in `lines` (the file's lines from 1-based `first_line` on) and its ranked causes."""
+    if analysis is None:
+        analysis = analyze(lines, first_line=first_line - 1)
+    last_line = first_line + len(lines) - 1
+    log = _Log(analysis, lines)
+    windows = find_windows(log.trouble, log.records)
+    if not windows:
+        return Findings(source, first_line, last_line, incident=False, onset=None)
+    window = windows[0]
+    consequences, flood = _consequences(log, window)
+    onset = _onset(log, window)
+    causes = _rank_causes(log, window, windows, flood)
+    timeline = _timeline(log, window, windows, onset, causes, consequences)
+    return Findings(source, first_line, last_line, True, onset, causes, [c for c, _ in consequences], timeline)
+
+
+class _Log:
+    """The analysis plus the few things findings read back from the lines, cached."""
+
+    def __init__(self, analysis: Analysis, lines: Sequence[str]) -> None:
+        self.analysis = analysis
+        self.columns = analysis.columns
+        self.lines = lines
+        self.records = len(self.columns.templates)
+        self.trouble = trouble_records(self.columns)
+        self._parse = _time_parser(analysis.format_name)
+        self._times: dict[int, float] = {}
+        self._names: dict[int, set[str]] = {}
+        times = [t for t in (self.columns.times[0], self.columns.times[-1]) if t == t] if self.records else []
+        span = times[-1] - times[0] if len(times) == 2 else 0.0
+        self.mean_gap = span / max(self.records - 1, 1)
+
+    def line(self, i: int) -> int:
+        """1-based file line of record i."""
+        return self.columns.lines[i] + 1
+
+    def raw(self, i: int) -> str:
+        return self.lines[self.columns.lines[i] - self.analysis.first_line]
+
+    def text(self, i: int) -> str:
+        return printable(self.raw(i), _TEXT_CHARS)
+
+    def badness(self, i: int) -> float:
+        return self.columns.line_badness(self.columns.templates[i], self.columns.level(i))
+
+    def time(self, i: int) -> float:
+        """Epoch seconds of record i (NaN when it has none), parsed on demand."""
+        t = self.columns.times[i]
+        if t == t:
+            return t
+        cached = self._times.get(i)
+        if cached is None:
+            stamp = self._parse(self.raw(i))
+            cached = self._times[i] = math.nan if stamp is None else (stamp - _NAIVE_EPOCH).total_seconds()
+        return cached
+
+    def iso(self, i: int) -> str | None:
+        t = self.time(i)
+        if t != t:
+            return None
+        stamp = _NAIVE_EPOCH + timedelta(seconds=t)
+        return stamp.isoformat(timespec="milliseconds" if stamp.microsecond else "seconds")
+
+    def names(self, i: int) -> set[str]:
+        """The names record i mentions, its folded continuation lines included."""
+        cached = self._names.get(i)
+        if cached is None:
+            start = self.columns.lines[i] - self.analysis.first_line
+            stop = self.columns.lines[i + 1] - self.analysis.first_line if i + 1 < self.records else len(self.lines)
+            text = "\n".join(self.lines[start:min(stop, start + _RECORD_LINES)])
+            cached = self._names[i] = entities(text)
+        return cached
+
+    def seconds_between(self, a: int, b: int) -> float | None:
+        ta, tb = self.time(a), self.time(b)
+        return tb - ta if ta == ta and tb == tb else None
+
+
+def _time_parser(format_name: str) -> Callable[[str], datetime | None]:
+    matcher = next((f.matcher for f in FORMATS if f.name == format_name and f.matcher is not None), unknown_fields)
+
+    def parse(line: str) -> datetime | None:
+        fields = matcher(parse_view(line)) or unknown_fields(parse_view(line))
+        stamp = None if fields is None else fields.timestamp
+        return None if stamp is None else stamp.replace(tzinfo=None)
+
+    return parse
+
+
+# --- the window: onset, peak, end ---------------------------------------------------------------
+
+def _onset(log: _Log, window: Window) -> Onset:
+    recovery = _recovery_record(log, window)
+    recovered = recovery is not None or _quiet_after(log, window)
+    end = recovery if recovery is not None else window.end
+    return Onset(log.line(window.start), log.iso(window.start), log.line(window.peak), log.iso(window.peak),
+                 log.line(end), recovered)
+
+
+def _quiet_after(log: _Log, window: Window) -> bool:
+    """Whether the log goes on long enough after the last trouble line, at its background rate."""
+    after = log.records - 1 - window.end
+    if after < max(5, window.length // 10):
+        return False
+    later = len(log.trouble) - bisect_right(log.trouble, window.end)
+    return later / after <= max(3 * window.background, 0.05)
+
+
+def _recovery_record(log: _Log, window: Window) -> int | None:
+    """A record soon after the last trouble line that says things are fine again."""
+    stop = min(log.records, window.end + 1 + max(20, window.length // 4))
+    for i in range(window.end + 1, stop):
+        if log.badness(i) < TROUBLE and _RECOVERY.search(log.raw(i)[:_TEXT_CHARS]):
+            return i
+    return None
+
+
+# --- consequences --------------------------------------------------------------------------------
+
+def _consequences(log: _Log, window: Window) -> tuple[list[tuple[Consequence, int]], dict[int, float]]:
+    """Trouble templates that surge inside the window, biggest first, and each one's share of
+    the window's trouble (the flood, never ranked as a cause)."""
+    lo = bisect_right(log.trouble, window.start - 1)
+    hi = bisect_right(log.trouble, window.end)
+    inside = log.trouble[lo:hi]
+    templates = log.columns.templates
+    counts = Counter(templates[i] for i in inside)
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    members: dict[int, list[int]] = {}
+    for i in inside:
+        tid = templates[i]
+        first.setdefault(tid, i)
+        last[tid] = i
+        bucket = members.setdefault(tid, [])
+        if len(bucket) < 30:
+            bucket.append(i)
+    signals = log.analysis.signals
+    flood: dict[int, float] = {}
+    out: list[tuple[Consequence, int]] = []
+    for tid, count in counts.most_common():
+        total = signals[tid].count
+        if count < 2 or count < 0.5 * total:
+            continue
+        flood[tid] = count / len(inside)
+        if len(out) < _MAX_CONSEQUENCES:
+            consequence = Consequence(
+                template=printable(signals[tid].text, _TEMPLATE_CHARS),
+                count=count,
+                first_line=log.line(first[tid]),
+                last_line=log.line(last[tid]),
+                example=log.text(first[tid]),
+                components=_components(log, members[tid]),
+            )
+            out.append((consequence, tid))
+    return out, flood
+
+
+def _components(log: _Log, records: list[int]) -> list[str]:
+    """The names most of a template's lines mention: what the errors are about."""
+    counts = Counter(name for i in records for name in log.names(i))
+    need = max(2, math.ceil(0.3 * len(records)))
+    common = [name for name, k in counts.most_common() if k >= need]
+    kept: list[str] = []
+    for name in common:  # "order-export-3" adds nothing next to "order-export"
+        if not any(name != other and (name.startswith(other) or other.startswith(name)) for other in kept):
+            kept.append(name)
+        if len(kept) == 4:
+            break
+    return kept
+
+
+# --- causes --------------------------------------------------------------------------------------
+
+@dataclass
+class _Candidate:
+    record: int
+    template: int
+    prescore: float
+    after_onset: bool = False
+    score: float = 0.0
+    why: list[str] = field(default_factory=list)
+    similar: list[int] = field(default_factory=list)
+
+
+def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[int, float]) -> list[Cause]:
+    start = _lookback_start(log, window, windows)
+    candidates = _candidates(log, window, start, flood)
+    if not candidates:
+        return []
+    context = _Evidence(log, window, start, flood)
+    for candidate in candidates:
+        _score(log, window, context, candidate, flood)
+    best: dict[int, _Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: (-c.score, c.record)):
+        kept = best.get(candidate.template)
+        if kept is None:
+            best[candidate.template] = candidate
+        else:
+            kept.similar.append(candidate.record)
+    ranked = sorted(best.values(), key=lambda c: (-c.score, c.record))[:_MAX_CAUSES]
+    return [_cause(log, c) for c in ranked if c.score > 0.0]
+
+
+def _lookback_start(log: _Log, window: Window, windows: list[Window]) -> int:
+    """Where the search for causes begins: a while before the onset, after any earlier window."""
+    start = max(0, window.start - _LOOKBACK_RECORDS)
+    for other in windows:
+        if other.end < window.start:
+            start = max(start, other.end + 1)
+    onset_time = log.time(window.start)
+    if onset_time == onset_time:
+        for i in range(window.start - 1, start - 1, -1):
+            t = log.columns.times[i]
+            if t == t and onset_time - t > _LOOKBACK_SECONDS:
+                return i + 1
+    return start
+
+
+def _candidates(log: _Log, window: Window, start: int, flood: dict[int, float]) -> list[_Candidate]:
+    """Records of locally rare templates before the onset, and the first errors of the cascade."""
+    templates = log.columns.templates
+    local = Counter(templates[start:window.start])
+    out: list[_Candidate] = []
+    for i in range(start, window.start):
+        tid = templates[i]
+        if local[tid] > _LOCAL_RARE and log.badness(i) < TROUBLE:
+            continue
+        if local[tid] > 4 * _LOCAL_RARE:
+            continue
+        out.append(_Candidate(i, tid, _prescore(log, window, i)))
+    early_stop = window.start + max(5, min(50, window.length // 10))
+    lo = bisect_right(log.trouble, window.start - 1)
+    seen: set[int] = set()
+    for i in log.trouble[lo:]:
+        if i >= early_stop:
+            break
+        tid = templates[i]
+        if tid in seen or flood.get(tid, 0.0) > 0.5 or local[tid] > 0:
+            continue
+        seen.add(tid)
+        out.append(_Candidate(i, tid, _prescore(log, window, i), after_onset=True))
+    out.sort(key=lambda c: -c.prescore)
+    return out[:_MAX_CANDIDATES]
+
+
+def _prescore(log: _Log, window: Window, i: int) -> float:
+    """The cheap part of the score, to choose which candidates deserve a close look."""
+    signal = log.analysis.signals[log.columns.templates[i]]
+    return _W_NEW * signal.new + _W_RARE * signal.rarity + _W_NEAR * _nearness(log, i, window.start) + \
+        _W_TROUBLE * min(1.0, log.badness(i))
+
+
+def _nearness(log: _Log, i: int, onset: int) -> float:
+    """1 at the onset, 1/2 a 'short while' before it (about a minute, or 30 records)."""
+    seconds = log.seconds_between(i, onset)
+    if seconds is not None:
+        scale = max(60.0, 30.0 * log.mean_gap)
+        return 1.0 / (1.0 + abs(seconds) / scale)
+    return 1.0 / (1.0 + abs(onset - i) / 30.0)
+
+
+class _Evidence:
+    """Names of the trouble that follows, of normal traffic, and of the end of the trouble."""
+
+    def __init__(self, log: _Log, window: Window, start: int, flood: dict[int, float]) -> None:
+        lo = bisect_right(log.trouble, start - 1)
+        hi = bisect_right(log.trouble, window.end)
+        followers = _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
+        self.follower_names: dict[str, list[int]] = {}
+        for i in followers:
+            for name in log.names(i):
+                self.follower_names.setdefault(name, []).append(i)
+        templates = log.columns.templates
+        local = Counter(templates[start:window.start])
+        normal = [i for i in _spread(range(window.start), 4 * _BACKGROUND_SAMPLE)
+                  if local[templates[i]] > _LOCAL_RARE and log.badness(i) < TROUBLE][:_BACKGROUND_SAMPLE]
+        if len(normal) < 20:  # a short log: every non-trouble line outside the window is normal traffic
+            normal = [i for i in range(log.records) if not window.start <= i <= window.end
+                      and log.badness(i) < TROUBLE][:_BACKGROUND_SAMPLE]
+        self.normal_count = max(len(normal), 1)
+        self.normal_names = Counter(name for i in normal for name in log.names(i))
+        self.end_names: set[str] = set()
+        self.end_zone = (window.end, window.end)
+        if _quiet_after(log, window) or _recovery_record(log, window) is not None:
+            zone_start = max(window.start, window.end - max(3, window.length // 10))
+            zone_stop = min(log.records, window.end + 1 + max(10, window.length // 5), window.end + 300)
+            self.end_zone = (zone_start, zone_stop)
+            for i in range(zone_start, zone_stop):
+                if templates[i] not in flood:
+                    self.end_names |= log.names(i)
+
+    def specificity(self, name: str) -> float:
+        """1 for a name normal traffic never mentions, 0 for one in a tenth of it or more."""
+        return max(0.0, 1.0 - self.normal_names.get(name, 0) / self.normal_count / _COMMON_SHARE)
+
+
+def _spread(items: Sequence[int], limit: int) -> list[int]:
+    if len(items) <= limit:
+        return list(items)
+    step = len(items) / limit
+    return [items[int(k * step)] for k in range(limit)]
+
+
+def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood: dict[int, float]) -> None:
+    signal = log.analysis.signals[c.template]
+    why: list[str] = []
+    raw = log.raw(c.record)
+    kind = change_kind(raw)
+    change = STRENGTH[kind] if kind else 0.0
+    near = _nearness(log, c.record, window.start)
+    gap = _gap_text(log, c.record, window.start)
+    if kind:
+        why.append(f"change event ({kind}) {gap}")
+    elif not c.after_onset:
+        why.append(f"{gap}")
+    new = 1.0 if signal.new else 0.5 if signal.first_record >= 1 and signal.count <= 2 else 0.0
+    if signal.new:
+        why.append(f"new template (first seen at line {signal.first_line + 1})")
+    if signal.count <= 3:
+        why.append(f"rare: {signal.count} of {log.records:,} records")
+    link, link_why = _link(log, evidence, c)
+    if link_why:
+        why.append(link_why)
+    stops, stops_why = _stops(log, evidence, c)
+    if stops_why:
+        why.append(stops_why)
+    bad = log.badness(c.record)
+    trouble = min(1.0, bad) if bad >= TROUBLE and not _routine(log, c.template, window) else 0.0
+    if trouble and not c.after_onset:
+        why.append("trouble before the onset")
+    first = 0.0
+    if c.after_onset:
+        share = flood.get(c.template, 0.0)
+        first = (1.0 if c.record == window.start else 0.6) * (1.0 - share)
+        why.append("first error of the cascade" if c.record == window.start else "early error of the cascade")
+    score = (_W_CHANGE * change + _W_NEW * new + _W_RARE * signal.rarity + _W_NEAR * near + _W_LINK * link
+             + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first)
+    c.score = round(score / _W_ALL, 3)
+    c.why = why
+
+
+def _routine(log: _Log, template: int, window: Window) -> bool:
+    """A trouble template that also shows up well away from the window: background noise."""
+    signal = log.analysis.signals[template]
+    return signal.first_record < window.start - max(50, window.length) and signal.count >= 3
+
+
+def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
+    """How strongly the candidate's names recur in the trouble after it."""
+    best, best_name, best_count = 0.0, "", 0
+    templates = log.columns.templates
+    for name in log.names(c.record):
+        spec = evidence.specificity(name)
+        if spec <= 0.0:
+            continue
+        later = [i for i in evidence.follower_names.get(name, ()) if i > c.record and templates[i] != c.template]
+        if not later:
+            continue
+        value = spec * min(1.0, len(later) / 3.0)
+        if value > best or (value == best and len(name) < len(best_name)):
+            best, best_name, best_count = value, name, len(later)
+    if not best_name:
+        return 0.0, ""
+    plural = "s" if best_count != 1 else ""
+    return best, f"shares '{best_name}' with {best_count} later trouble line{plural}"
+
+
+def _stops(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
+    """Whether the candidate's activity (its names, or its own template) ends as the trouble ends."""
+    if c.after_onset or evidence.end_zone[0] == evidence.end_zone[1]:
+        return 0.0, ""
+    signal = log.analysis.signals[c.template]
+    lo, hi = evidence.end_zone
+    if signal.count >= 2 and lo <= _record_at_line(log, signal.last_line) < hi:
+        return 1.0, "its lines stop when the trouble stops"
+    for name in sorted(log.names(c.record), key=len):
+        if name in evidence.end_names and evidence.specificity(name) >= 0.5:
+            return 1.0, f"'{name}' is named again as the trouble ends"
+    return 0.0, ""
+
+
+def _record_at_line(log: _Log, line: int) -> int:
+    return max(0, bisect_right(log.columns.lines, line) - 1)
+
+
+def _gap_text(log: _Log, i: int, onset: int) -> str:
+    seconds = log.seconds_between(i, onset)
+    if seconds is not None:
+        return f"{format_duration(abs(seconds))} before onset" if seconds >= 0 else \
+            f"{format_duration(-seconds)} after onset"
+    records = onset - i
+    return f"{records} records before onset" if records >= 0 else f"{-records} records after onset"
+
+
+def _cause(log: _Log, c: _Candidate) -> Cause:
+    why = list(c.why)
+    if c.similar:
+        lines = sorted(log.line(i) for i in c.similar)
+        why.append(f"{len(lines)} similar line{'s' if len(lines) > 1 else ''}: {_line_list(lines)}")
+    return Cause(log.line(c.record), log.iso(c.record), c.score, why, log.text(c.record))
+
+
+def _line_list(lines: list[int]) -> str:
+    if len(lines) > 1 and lines[-1] - lines[0] == len(lines) - 1:
+        return f"lines {lines[0]}-{lines[-1]}"
+    shown = ", ".join(str(n) for n in lines[:5])
+    return f"lines {shown}" + (", ..." if len(lines) > 5 else "")
+
+
+# --- timeline ------------------------------------------------------------------------------------
+
+def _timeline(log: _Log, window: Window, windows: list[Window], onset: Onset, causes: list[Cause],
+              consequences: list[tuple[Consequence, int]]) -> list[TimelineEvent]:
+    events: dict[int, str] = {}
+    for rank, cause in enumerate(causes[:2], 1):
+        events[cause.line] = f"likely cause #{rank}: {cause.why[0] if cause.why else 'candidate'}"
+    events.setdefault(onset.line, f"onset: first of {window.trouble:,} trouble lines in a burst")
+    for consequence, _ in consequences[:3]:
+        events.setdefault(consequence.first_line, f"{consequence.count:,}x {_short(consequence.template)} begins")
+    events.setdefault(onset.peak_line, "peak of the trouble")
+    last = log.line(window.end)
+    events.setdefault(last, "last trouble line of the burst")
+    if onset.end_line is not None and onset.end_line != last:
+        events.setdefault(onset.end_line, "recovery: " + _short(log.text(_record_at_line(log, onset.end_line - 1))))
+    elif onset.recovered:
+        events[last] += "; the log goes on without it"
+    for other in windows[1:]:
+        events.setdefault(log.line(other.start), f"another burst of trouble ({other.trouble:,} lines)")
+    return [TimelineEvent(line, _line_time(log, line), what) for line, what in sorted(events.items())]
+
+
+def _line_time(log: _Log, line: int) -> str | None:
+    return log.iso(_record_at_line(log, line - 1))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _at(time: str | None) -> str:
+    return f" ({time})" if time else ""
+
+
+def _onset_summary(onset: Onset) -> str:
+    end = ""
+    if onset.end_line is not None:
+        end = f", {'recovered by' if onset.recovered else 'still going at'} line {onset.end_line}"
+    return (f"onset line {onset.line}{_at(onset.time)}, peak line {onset.peak_line}{_at(onset.peak_time)}"
+            f"{end}")
