@@ -32,7 +32,7 @@ from logcore.anomaly import Analysis, analyze, format_duration
 from logcore.change_events import STRENGTH, change_kind
 from logcore.entities import entities
 from logcore.formats import FORMATS
-from logcore.incident_window import TROUBLE, Window, find_windows, trouble_records
+from logcore.incident_window import TROUBLE, Trouble, Window, find_windows
 from logcore.printable import printable
 from logcore.record_scan import parse_view
 from logcore.unknown_lines import unknown_fields
@@ -194,7 +194,8 @@ class _Log:
         self.columns = analysis.columns
         self.lines = lines
         self.records = len(self.columns.templates)
-        self.trouble = trouble_records(self.columns)
+        self.badness = Trouble(self.columns)
+        self.trouble = self.badness.records()
         self._parse = _time_parser(analysis.format_name)
         self._times: dict[int, float] = {}
         self._names: dict[int, set[str]] = {}
@@ -211,9 +212,6 @@ class _Log:
 
     def text(self, i: int) -> str:
         return printable(self.raw(i), _TEXT_CHARS)
-
-    def badness(self, i: int) -> float:
-        return self.columns.line_badness(self.columns.templates[i], self.columns.level(i))
 
     def time(self, i: int) -> float:
         """Epoch seconds of record i (NaN when it has none), parsed on demand."""
@@ -408,7 +406,7 @@ def _candidates(log: _Log, window: Window, start: int, flood: dict[int, float]) 
         if i >= early_stop:
             break
         tid = templates[i]
-        if tid in seen or flood.get(tid, 0.0) > 0.5 or local[tid] > 0:
+        if tid in seen or local[tid] > 0 or (tid in flood and i != window.start):
             continue
         seen.add(tid)
         out.append(_Candidate(i, tid, _prescore(log, window, i), after_onset=True))
@@ -546,8 +544,8 @@ def _stops(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
     lo, hi = evidence.end_zone
     if signal.count >= 2 and lo <= _record_at_line(log, signal.last_line) < hi:
         return 1.0, "its lines stop when the trouble stops"
-    for name in sorted(log.names(c.record), key=len):
-        if name in evidence.end_names and evidence.specificity(name) >= 0.5:
+    for name in sorted(log.names(c.record), key=len):  # named in the trouble, and again at its end
+        if name in evidence.end_names and name in evidence.follower_names and evidence.specificity(name) >= 0.5:
             return 1.0, f"'{name}' is named again as the trouble ends"
     return 0.0, ""
 

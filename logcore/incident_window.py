@@ -16,6 +16,7 @@ needs no parsing.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
 from collections.abc import Sequence
@@ -46,19 +47,56 @@ class Window:
         return self.end - self.start + 1
 
 
-def trouble_records(columns: Columns) -> array:
-    """Indexes of the records that report trouble, in order."""
-    out = array("q")
-    templates, badness = columns.templates, columns.badness_by_key
-    for i in columns.suspects:
-        tid = templates[i]
-        level = columns.level(i)
-        bad = badness.get((tid, level))
-        if bad is None:
-            bad = columns.line_badness(tid, level)
-        if bad >= TROUBLE:
-            out.append(i)
-    return out
+# Trouble said without an error word: resources run out, things stall or are not there. The
+# anomaly score's vocabulary is tuned against false flags; for finding the edges of an incident,
+# a line like "could not extend file: No space left on device" must count.
+_MORE_TROUBLE = re.compile(
+    r"\b(?:could ?n[o']t|no space|not (?:available|ready|responding|reachable)|exhausted|overload(?:ed)?"
+    r"|stall(?:ed|ing)?|no (?:ready|healthy|available|route|response)|too many|throttl\w*|saturat\w*"
+    r"|backlog|refus\w*|full\b|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
+    r"|mismatch|down\b|crash\w*|hung|stuck|leak\w*)", re.IGNORECASE)
+_QUIET = frozenset({"TRACE", "DEBUG"})
+
+
+class Trouble:
+    """How much trouble each record reports: the anomaly badness, plus `_MORE_TROUBLE` wording."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+        self._extra: dict[int, bool] = {}
+        self._by_key: dict[tuple[int, int], float] = {}
+
+    def __call__(self, i: int) -> float:
+        columns = self.columns
+        tid, code = columns.templates[i], columns.levels[i]
+        value = self._by_key.get((tid, code))
+        if value is None:
+            level = columns.level(i)
+            value = columns.line_badness(tid, level)
+            if value < TROUBLE and level not in _QUIET and self._more(tid):
+                value = TROUBLE + 0.05
+            self._by_key[(tid, code)] = value
+        return value
+
+    def _more(self, tid: int) -> bool:
+        known = self._extra.get(tid)
+        if known is None:
+            wording = self.columns.wordings[tid]
+            example = self.columns.examples.get(tid, "")
+            known = self._extra[tid] = not wording.resolved and bool(_MORE_TROUBLE.search(example[:1000]))
+        return known
+
+    def records(self) -> array:
+        """Indexes of the records that report trouble, in order."""
+        out = array("q")
+        add, known = out.append, self._by_key
+        for i, key in enumerate(zip(self.columns.templates, self.columns.levels)):
+            value = known.get(key)
+            if value is None:
+                value = self(i)
+            if value >= TROUBLE:
+                add(i)
+        return out
 
 
 def find_windows(trouble: Sequence[int], records: int) -> list[Window]:
