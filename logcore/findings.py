@@ -48,6 +48,7 @@ _BACKGROUND_SAMPLE = 600  # normal lines that tell a common name from a specific
 _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
 _MAX_CAUSES = 8
 _MAX_CONSEQUENCES = 8
+_SAME_SCORE = 0.03  # lines of one template this close in score are reported as its first
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _RECOVERY = re.compile(
@@ -365,6 +366,10 @@ def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[i
     for candidate in sorted(candidates, key=lambda c: (-c.score, c.record)):
         kept = best.get(candidate.template)
         if kept is None:
+            best[candidate.template] = candidate
+        elif candidate.record < kept.record and candidate.score >= kept.score - _SAME_SCORE:
+            # lines of one template scoring alike: the first says when it began
+            candidate.similar, kept.similar = kept.similar + [kept.record], []
             best[candidate.template] = candidate
         else:
             kept.similar.append(candidate.record)
