@@ -1,0 +1,478 @@
+"""The one citation checker: every line an answer cites must exist and say what the answer says.
+
+A model that writes "line 2 shows the pool timeout" when line 2 is the start-up banner sends a
+reader to the wrong place with confidence. Each citation (`line 62`, `lines 62-66`, `lines 3, 5
+and 9`, `L62`) is checked twice: the line must be inside the log or scope, and where its sentence
+quotes text ("...", `...`, '...') or names an entity (an id, host, port, path, key=value,
+ExceptionName), the cited line, or any line of a cited range, must contain it.
+
+False alarms cost trust too, so a claim is only held against a citation when the sentence
+cannot have meant another one: a claim found in any line the sentence cites is satisfied; one
+found in none is charged to the nearest citation of its own clause (a clause with no citation
+makes no checkable claim); words of the question (`exempt`) and counts, times, durations and
+plain words are never claims. Code blocks and quotes are not searched for citations.
+
+Streaming: a citation is final only when its sentence has ended (the number cannot grow,
+"line 6" may become "line 62", and the sentence's quotes are known), so `CitationChecker`
+checks whole sentences as they complete; feeding an answer in any pieces gives the same
+citations as checking it whole.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+LineText = Callable[[int], str | None]  # text of a 1-based file line, None if not in the log/scope
+
+_MAX_RANGE_SCAN = 2000  # lines of a cited range searched for a claim; past that, no verdict
+
+# ------------------------------------------------------------------------ finding citations
+_HEAD = re.compile(r"(?<![\w\-./#])(?:(?P<word>(?i:lines?))\s*#?\s*|(?P<short>L) ?)(?=\d)")
+_NUMBER = re.compile(r"\d{1,9}(?![\w]|[.:]\d)")
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|(?i:to|through|thru)\b)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?i:and|or)\b)?|(?i:and|or)\b|&)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")
+_PLAIN_SEP = re.compile(r"\s*(?:(?i:and|or)\b|&)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")  # no comma
+_COUNT_AFTER = re.compile(
+    r"\s*(?i:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|times|x|%|more|other|"
+    r"errors?|warnings?|requests?|lines)\b"
+)
+_CAPS_AFTER = re.compile(r" [A-Z][A-Z0-9]+\b")  # "L3 EDRAM": a name, not a citation
+
+# ------------------------------------------------------------------------ quotes and entities
+_QUOTE = re.compile(
+    r"(?P<tick>`+)(?P<code>[^`\n]+?)(?P=tick)"
+    r"|\"(?P<dq>[^\"\n]+)\""
+    r"|“(?P<curly>[^”\n]+)”"
+    r"|(?<![\w])'(?P<sq>[^'\s](?:[^'\n]*[^'\s])?)'(?![\w])"
+)
+_TOKEN = re.compile(r"(?<![\w./:=@~+-])/?[A-Za-z0-9_][\w.\-/:=@~+]*", re.ASCII)
+_IPV4 = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?")
+_NOT_ENTITY = re.compile(
+    r"[\d.,:/-]+"  # numbers, times, dates, versions without letters
+    r"|\d{4}-\d\d-\d\d[T ]?[\d:.,]*Z?"  # ISO timestamps
+    r"|\d+(?:\.\d+)?[A-Za-z]{1,3}"  # 500ms, 30s, 64MB, 5xx, 3rd
+    r"|[A-Za-z]{1,2}\d{1,3}"  # p99, v2, T12 (a digest template id), L3
+    r"|[A-Z][A-Z0-9]*"  # ERROR, WARN, OOM
+)
+_CAMEL = re.compile(r".(?:.*[a-z][A-Z]|.*[A-Z]{2}[a-z])")  # getConnection, PoolTimeoutError, SQLException
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")  # [line 62](line:62): the target is no entity
+_CLAUSE_CUT = re.compile(
+    r";|\s[—–-]\s|,\s*(?=(?:so|and|but|which|while|because|whereas|then|causing|leading|after which)\b)"
+    r"|\s(?=(?:because|whereas|while)\b)",
+    re.I,
+)
+_QUOTE_PREFIX = re.compile(r"^\s*(?:\d+\s*\|\s?|(?i:line)\s+\d+:\s*)")
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+_WILDCARD = "<*>"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A citation as written, not yet checked."""
+
+    start: int
+    end: int
+    span: tuple[int, int]  # character offsets in the answer
+    text: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Text an answer says the log contains: a quote, or an entity it names."""
+
+    text: str
+    kind: str  # "quote" or "entity"
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Citation:
+    start: int
+    end: int  # 1-based inclusive lines cited ("line 62" -> 62, 62; "lines 62-66" -> 62, 66)
+    span: tuple[int, int]  # character offsets of the citation text in the answer
+    text: str  # the citation as written, e.g. "lines 62-66", "L62"
+    valid: bool
+    reason: str  # "" when valid, else one short phrase naming the line and the problem
+
+    def to_json(self) -> dict:
+        return {"line": self.start, "end": self.end, "valid": self.valid, "reason": self.reason}
+
+
+# ------------------------------------------------------------------------ public API
+def check_citations(
+    answer: str,
+    line_text: LineText,
+    *,
+    first_line: int,
+    last_line: int,
+    exempt: str = "",
+    shown: str = "",
+) -> list[Citation]:
+    """Every citation in `answer`, checked. `exempt`: text whose words are no claims about a
+    line (the question, the file name). `shown`: what the model read (log, digest, findings);
+    a plain hyphenated word such as order-export counts as an entity only if it occurs there."""
+    checker = CitationChecker(line_text, first_line=first_line, last_line=last_line,
+                              exempt=exempt, shown=shown)
+    checker.feed(answer)
+    checker.finish()
+    return checker.citations
+
+
+class CitationChecker:
+    """Checks citations while an answer streams."""
+
+    def __init__(self, line_text: LineText, *, first_line: int, last_line: int,
+                 exempt: str = "", shown: str = "") -> None:
+        self._line_text = line_text
+        self._first, self._last = first_line, last_line
+        self._exempt = _fold(exempt)
+        self._shown = shown
+        self._text = ""
+        self._sentences = _Sentences()
+        self._citations: list[Citation] = []
+
+    def feed(self, fragment: str) -> list[Citation]:
+        """Citations completed by this fragment (their sentence ended), in answer order."""
+        self._text += fragment
+        return self._check(final=False)
+
+    def finish(self) -> list[Citation]:
+        """The rest, at the end of the stream."""
+        return self._check(final=True)
+
+    @property
+    def citations(self) -> list[Citation]:
+        return list(self._citations)
+
+    def _check(self, *, final: bool) -> list[Citation]:
+        new: list[Citation] = []
+        for start, end in self._sentences.complete(self._text, final):
+            new.extend(self._check_sentence(start, end))
+        self._citations.extend(new)
+        return new
+
+    def _check_sentence(self, start: int, end: int) -> list[Citation]:
+        sentence = _Sentence(self._text, start, end, self._shown)
+        if not sentence.refs:
+            return []
+        failures: dict[int, list[str]] = {}
+        for claim in sentence.claims:
+            if _fold(claim.text) in self._exempt:
+                continue
+            if any(self._holds(ref, claim) is not False for ref in sentence.refs):
+                continue
+            charged = sentence.nearest_in_clause(claim)
+            if charged is not None:
+                failures.setdefault(charged, []).append(claim.text)
+        return [self._verdict(ref, failures.get(i, [])) for i, ref in enumerate(sentence.refs)]
+
+    def _verdict(self, ref: Reference, missing: list[str]) -> Citation:
+        reason = self._place_problem(ref)
+        if not reason and missing:
+            shown = " or ".join(repr(_cut(m)) for m in missing[:2])
+            more = f" (+{len(missing) - 2} more)" if len(missing) > 2 else ""
+            verb = "does" if ref.start == ref.end else "do"
+            reason = f"{_name(ref)} {verb} not contain {shown}{more}"
+        return Citation(ref.start, ref.end, ref.span, ref.text, not reason, reason)
+
+    def _place_problem(self, ref: Reference) -> str:
+        if ref.end < ref.start:
+            return f"lines {ref.start}-{ref.end} end before they start"
+        for n in dict.fromkeys((ref.start, ref.end)):
+            if not self._first <= n <= self._last:
+                return f"line {n} is outside the log (lines {self._first}-{self._last})"
+            if self._line_text(n) is None:
+                return f"line {n} is not among the lines analysed"
+        return ""
+
+    def _holds(self, ref: Reference, claim: Claim) -> bool | None:
+        """Whether a cited line contains the claim; None when that cannot be told."""
+        if self._place_problem(ref):
+            return False
+        stop = min(ref.end, ref.start + _MAX_RANGE_SCAN - 1)
+        texts = [t for n in range(ref.start, stop + 1) if (t := self._line_text(n)) is not None]
+        if any(contains_claim(t, claim) for t in texts):
+            return True
+        if len(texts) > 1 and claim.kind == "quote" and contains_claim(" ".join(texts), claim):
+            return True  # a quote of a multi-line record
+        return None if stop < ref.end else False
+
+
+def find_citations(answer: str) -> list[Reference]:
+    """The citations of a whole answer, unchecked (to link them, or to list the lines cited)."""
+    sentences = _Sentences()
+    return [ref for start, end in sentences.complete(answer, True)
+            for ref in _Sentence(answer, start, end, "").refs]
+
+
+def find_claims(answer: str, *, shown: str = "") -> list[Claim]:
+    """Quotes and entities of a whole answer, outside code blocks, without repeats."""
+    seen: set[str] = set()
+    found: list[Claim] = []
+    for start, end in _Sentences().complete(answer, True):
+        for claim in _Sentence(answer, start, end, shown).claims:
+            key = _fold(claim.text)
+            if key not in seen:
+                seen.add(key)
+                found.append(claim)
+    return found
+
+
+def is_citation(text: str) -> bool:
+    """`text` is nothing but a citation ("line 62", "lines 3-5"): not a quote of the log."""
+    text = text.strip()
+    refs = list(_parse_refs(text, text, ""))
+    return bool(refs) and refs[0].span[0] == 0 and refs[-1].span[1] == len(text)
+
+
+def contains_claim(text: str, claim: Claim) -> bool:
+    """Case-insensitive, whitespace folded. A quote may be partial, may elide with `...` and may
+    be a template (`<*>` for one variable); an entity must not be part of a longer number."""
+    haystack = _fold(text)
+    if claim.kind == "entity":
+        return _has_entity(haystack, _fold(claim.text))
+    quote = _fold(_QUOTE_PREFIX.sub("", claim.text))
+    parts = [p.strip() for p in _ELLIPSIS.split(quote) if p.strip()]
+    if not parts:
+        return True
+    if all(_WILDCARD not in p for p in parts) and len(parts) == 1:
+        return parts[0] in haystack
+    pattern = ".*?".join(r"\S*".join(re.escape(x) for x in p.split(_WILDCARD)) for p in parts)
+    return re.search(pattern, haystack) is not None
+
+
+def summary_line(citations: Sequence[Citation]) -> str:
+    """e.g. "citations: 5 checked, 1 invalid — line 900 is outside the log (lines 1-412)"."""
+    if not citations:
+        return "citations: none"
+    bad = [c for c in citations if not c.valid]
+    head = f"citations: {len(citations)} checked, "
+    if not bad:
+        return head + "all valid"
+    listed = "; ".join(c.reason for c in bad[:3]) + (f"; +{len(bad) - 3} more" if len(bad) > 3 else "")
+    return head + f"{len(bad)} invalid — {listed}"
+
+
+# ------------------------------------------------------------------------ sentences
+class _Sentences:
+    """Cuts a growing text into sentences, each cut decided by what precedes it and at most one
+    character after, so a streamed answer is cut exactly as the whole one. Cuts: a newline, or
+    . ! ? before whitespace outside backticks and double quotes. Fenced code is skipped."""
+
+    def __init__(self) -> None:
+        self.pos = 0
+        self.line_start = True
+        self.in_fence = False
+
+    def complete(self, text: str, final: bool) -> Iterator[tuple[int, int]]:
+        while self.pos < len(text):
+            if self.line_start:
+                newline = text.find("\n", self.pos)
+                line_end = len(text) if newline < 0 else newline
+                head = text[self.pos:line_end].lstrip(" ")
+                if newline < 0 and not final and len(head) < 3:
+                    return  # cannot yet tell a fence line from prose
+                fence = head.startswith(("```", "~~~"))
+                if fence or self.in_fence:
+                    if newline < 0 and not final:
+                        return
+                    self.in_fence ^= fence
+                    self.pos = line_end + 1
+                    continue
+                self.line_start = False
+            cut = self._cut(text, final)
+            if cut is None:
+                return
+            start, self.pos = self.pos, cut
+            if cut <= len(text) and text[cut - 1:cut] == "\n":
+                self.line_start = True
+                yield start, cut - 1
+            else:
+                yield start, cut
+
+    def _cut(self, text: str, final: bool) -> int | None:
+        """The end of the sentence at `pos` (past its newline, if that ended it), None if unknown."""
+        tick = quote = False
+        for j in range(self.pos, len(text)):
+            ch = text[j]
+            if ch == "\n":
+                return j + 1
+            if ch == "`":
+                tick = not tick
+            elif tick:
+                continue
+            elif ch == '"':
+                quote = not quote
+            elif ch == "“":
+                quote = True
+            elif ch == "”":
+                quote = False
+            elif ch in ".!?" and not quote:
+                if j + 1 == len(text):
+                    return len(text) if final else None
+                if text[j + 1] in " \t":
+                    return j + 1
+        return len(text) if final else None
+
+
+class _Sentence:
+    """One sentence's citations, claims and clauses."""
+
+    def __init__(self, text: str, start: int, end: int, shown: str) -> None:
+        self.offset, self.shown = start, shown
+        self.body = text[start:end]
+        self.quotes = list(_QUOTE.finditer(self.body))
+        hidden = [m.span() for m in self.quotes] + [m.span() for m in _LINK_TARGET.finditer(self.body)]
+        self.masked = _mask(self.body, hidden)
+        self.refs = [Reference(r.start, r.end, (r.span[0] + start, r.span[1] + start), r.text)
+                     for r in _parse_refs(self.masked, self.body, shown)]
+
+    @cached_property
+    def claims(self) -> list[Claim]:
+        start = self.offset
+        cite_spans = [(r.span[0] - start, r.span[1] - start) for r in self.refs]
+        return [Claim(t, k, (a + start, b + start))
+                for t, k, (a, b) in _claims(self.masked, self.quotes, cite_spans, self.shown)]
+
+    @cached_property
+    def cuts(self) -> list[int]:
+        return [m.start() + self.offset for m in _CLAUSE_CUT.finditer(self.masked)]
+
+    def nearest_in_clause(self, claim: Claim) -> int | None:
+        clause = bisect_right(self.cuts, claim.span[0])
+        best: tuple[int, int] | None = None
+        for i, ref in enumerate(self.refs):
+            if bisect_right(self.cuts, ref.span[0]) != clause:
+                continue
+            gap = max(ref.span[0] - claim.span[1], claim.span[0] - ref.span[1], 0)
+            if best is None or gap < best[0]:
+                best = (gap, i)
+        return None if best is None else best[1]
+
+
+def _parse_refs(masked: str, body: str, shown: str) -> Iterator[Reference]:
+    pos = 0
+    while (head := _HEAD.search(masked, pos)) is not None:
+        pos = head.end()
+        short = head.group("short") is not None
+        first = _NUMBER.match(masked, head.end())
+        if first is None:
+            continue
+        if short and (_CAPS_AFTER.match(masked, first.end()) or _is_name(body[head.start():first.end()], shown)):
+            pos = first.end()
+            continue
+        plural = not short and head.group("word").lower() == "lines"
+        item_start = head.start()
+        number = first
+        while True:
+            start = end = int(number.group())
+            stop = number.end()
+            sep = _RANGE_SEP.match(masked, stop)
+            second = _NUMBER.match(masked, sep.end()) if sep else None
+            if second is not None:
+                end, stop = int(second.group()), second.end()
+            yield Reference(start, end, (item_start, stop), body[item_start:stop])
+            pos = stop
+            more = (_LIST_SEP if plural else _PLAIN_SEP).match(masked, stop)
+            following = _NUMBER.match(masked, more.end()) if more else None
+            if following is None or _COUNT_AFTER.match(masked, following.end()):
+                break
+            number = following
+            item_start = following.start()
+
+
+def _claims(masked: str, quotes: list[re.Match[str]], cite_spans: list[tuple[int, int]],
+            shown: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
+    quoted: list[str] = []
+    for m in quotes:
+        inner = next(g for g in (m.group("code"), m.group("dq"), m.group("curly"), m.group("sq")) if g)
+        if _checkable_quote(inner):
+            quoted.append(_fold(inner))
+            yield inner.strip(), "quote", m.span()
+    free = _mask(masked, cite_spans)
+    for m in _TOKEN.finditer(free):
+        token = _trim(m.group())
+        if token and _is_entity(token, shown) and not any(_fold(token) in q for q in quoted):
+            yield token, "entity", (m.start(), m.start() + len(token))
+
+
+def _checkable_quote(inner: str) -> bool:
+    text = inner.strip()
+    if len(text) < 2 or text.strip("<*> .") == "" or is_citation(text):
+        return False
+    return not (text.isdigit() and len(text) < 3)
+
+
+def _is_entity(token: str, shown: str) -> bool:
+    if _IPV4.fullmatch(token):
+        return True
+    if _NOT_ENTITY.fullmatch(token):
+        return False
+    has_digit = any(c.isdigit() for c in token)
+    has_alpha = any(c.isalpha() for c in token)
+    separators = set(token) & set("_./:=@~+-")
+    if not has_alpha:
+        return False
+    if "=" in token or "_" in token or "@" in token:
+        return True
+    if token.startswith("/") and len(token) > 2:
+        return True
+    if has_digit:
+        return bool(separators) or len(token) >= 4
+    if not separators:
+        return len(token) >= 4 and _CAMEL.match(token) is not None
+    if "/" in token:
+        return token.count("/") >= 2
+    if "." in token:
+        return sum(len(part) >= 2 for part in token.split(".")) >= 2
+    return _is_name(token, shown)  # order-export, host:db: a name only if the log uses it
+
+
+def _is_name(token: str, shown: str) -> bool:
+    """The log itself uses `token` as a word."""
+    return bool(shown) and re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", shown, re.I) is not None
+
+
+def _has_entity(haystack: str, entity: str) -> bool:
+    if _occurs(haystack, entity):
+        return True
+    if "=" in entity:  # pool=checkout-db also matches pool: "checkout-db"
+        key, _, value = entity.partition("=")
+        return bool(key and value) and _occurs(haystack, key) and _occurs(haystack, value)
+    return False
+
+
+def _occurs(haystack: str, entity: str) -> bool:
+    """A substring, but not part of a longer number: 10.4.2.1 is not in 10.4.2.17."""
+    before = r"(?<!\d)" if entity[:1].isdigit() else ""
+    after = r"(?!\d)" if entity[-1:].isdigit() else ""
+    return re.search(before + re.escape(entity) + after, haystack) is not None
+
+
+# ------------------------------------------------------------------------ small helpers
+def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
+
+
+def _trim(token: str) -> str:
+    token = token.rstrip(".:,;/=-+~@")
+    return token[:-2] if token.endswith(("'s", "’s")) else token
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _name(ref: Reference) -> str:
+    return f"line {ref.start}" if ref.start == ref.end else f"lines {ref.start}-{ref.end}"
