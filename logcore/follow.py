@@ -20,6 +20,12 @@ Lines are yielded only once their newline has arrived (a half-written line is he
 line still unterminated when its file is abandoned after rotation is delivered as is.
 watchdog events wake the blocking iterator at once; polling every `poll_interval` is the
 fallback (and the safety net where inotify is unavailable or misses events, e.g. NFS).
+
+Two ways to consume it, one mechanism: `poll()` gives decoded lines; `poll_events()` gives the
+bytes themselves, per generation (each file the log has been), so a viewer can index offsets
+into every generation and keep showing lines that were rotated away (`logcore.reader.LogFile`
+follows this way). With `keep_fds=True` each `Began` carries a descriptor of its own for the
+consumer, and `Moved` says where a truncated generation's bytes are now (the copy).
 """
 
 from __future__ import annotations
@@ -42,6 +48,46 @@ _READ = 1 << 20
 _MAX_READ_PER_POLL = 64 << 20  # keep poll() short on a huge backlog; the next call continues
 _CHECK = 256  # bytes before our offset re-read to notice truncation and to find the copy
 _MAX_PARTIAL = DEFAULT_MAX_CHARS * 4  # a longer unterminated line keeps only its head
+
+
+@dataclass(frozen=True)
+class Began:
+    """A generation (one file the log has been) is read from here on; `fd` is the consumer's own."""
+
+    gen: int
+    name: str
+    fd: int | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Bytes of generation `gen` at byte `offset`, in delivery order."""
+
+    gen: int
+    offset: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Generation `gen` gets no more bytes. `partial`: its unterminated last line counts as a line
+    (abandoned by the writer); otherwise it is dropped (half a line cut by copytruncate)."""
+
+    gen: int
+    partial: bool
+
+
+@dataclass(frozen=True)
+class Moved:
+    """After copytruncate, generation `gen`'s bytes are only in the copy (`fd`, the consumer's
+    own, same offsets), or nowhere (`fd` None: truncated without a copy). Only with keep_fds."""
+
+    gen: int
+    fd: int | None
+    name: str
+
+
+Event = Began | Read | Ended | Moved
 
 
 @dataclass
@@ -89,8 +135,8 @@ class _Open:
     ident: tuple[int, int]  # (st_dev, st_ino)
     pos: int = 0
     recent: bytes = b""  # the bytes just before `pos`
-    lines: _Lines = field(default_factory=_Lines)
     last_data: float = field(default_factory=time.monotonic)
+    gen: int = -1  # its generation number, once adopted as one
 
     def read_new(self) -> bytes:
         chunks = []
@@ -133,14 +179,21 @@ class Follower:
     """New complete lines of `path` as they are written, across rotation and truncation."""
 
     def __init__(self, path: str | Path, *, from_start: bool = False, poll_interval: float = 0.25,
-                 grace: float = 2.0) -> None:
+                 grace: float = 2.0, resume: tuple[int, int, bytes] | None = None,
+                 keep_fds: bool = False) -> None:
+        """`resume=(fd, pos, recent)`: carry on reading an already open file (generation 0, which
+        the caller knows: no `Began` for it) from byte `pos`, where the caller read `recent` just
+        before `pos` (so a truncation since then is noticed); the follower takes over `fd`."""
         self.path = Path(path)
         if self.path.exists() and not self.path.is_file():
             raise LogInputError(f"{self.path} is not a regular file; follow a log file, or pipe it to `logchat -`")
         self.poll_interval = poll_interval
         self.grace = grace
+        self.keep_fds = keep_fds
         self.notices: list[str] = []  # what happened to the file, for a status line
-        self._current = _open(self.path)
+        self._next_gen = 0
+        self._began: list[Event] = []
+        self._assemblers: dict[int, _Lines] = {}  # poll()'s line assembly, per generation
         self._retired: list[_Open] = []
         self._wake = threading.Event()
         self._lock = threading.Lock()  # poll() from the iterator's thread vs close() from another
@@ -149,10 +202,30 @@ class Follower:
         # Identities of every file read, or present when we started: a rotated file not among
         # them was born and rotated away between two polls and must still be read.
         self._seen = {ident for _, ident in self._siblings()}
+        if resume is not None:
+            self._current: _Open | None = self._resumed(*resume)
+        else:
+            self._current = _open(self.path)
+            if self._current is not None:
+                self._adopt(self._current)
+                if not from_start:
+                    self._skip_to_end(self._current)
         if self._current is not None:
             self._seen.add(self._current.ident)
-            if not from_start:
-                self._skip_to_end(self._current)
+
+    def _resumed(self, fd: int, pos: int, recent: bytes) -> _Open:
+        st = os.fstat(fd)
+        source = _Open(fd, (st.st_dev, st.st_ino), pos=pos, recent=recent[-_CHECK:], gen=0)
+        self._next_gen = 1
+        return source
+
+    def _adopt(self, source: _Open) -> _Open:
+        """Number `source` as the next generation and announce it (with a descriptor of its own)."""
+        source.gen = self._next_gen
+        self._next_gen += 1
+        fd = os.dup(source.fd) if self.keep_fds else None
+        self._began.append(Began(source.gen, self.path.name, fd))
+        return source
 
     @staticmethod
     def _skip_to_end(source: _Open) -> None:
@@ -167,10 +240,22 @@ class Follower:
 
     def poll(self) -> list[str]:
         """New complete lines since the last call; never blocks on the writer."""
+        out: list[str] = []
+        for event in self.poll_events():
+            if isinstance(event, Read):
+                out += self._assemblers.setdefault(event.gen, _Lines()).feed(event.data)
+            elif isinstance(event, Ended):
+                lines = self._assemblers.pop(event.gen, None)
+                if lines is not None and event.partial:
+                    out += lines.flush()
+        return out
+
+    def poll_events(self) -> list[Event]:
+        """What happened since the last call, in delivery order; never blocks on the writer."""
         with self._lock:
             return [] if self._closed else self._poll()
 
-    def _poll(self) -> list[str]:
+    def _poll(self) -> list[Event]:
         """Newest file first, older ones after, then deliver oldest first.
 
         A single writer writes to an older generation only before it switches to the newer one.
@@ -183,17 +268,32 @@ class Follower:
         if self._current is None:
             self._current = _open(self.path)
             if self._current is not None:
+                self._adopt(self._current)
                 self._seen.add(self._current.ident)
                 self.notices.append(f"{self.path} appeared")
         newest = self._read_current(self._current) if self._current is not None else []
-        older: list[str] = []
+        older: list[Event] = []
         for old in list(self._retired):
-            older += old.lines.feed(old.read_new())
+            older += self._read(old)
             if time.monotonic() - old.last_data >= self.grace:
-                older += old.lines.flush()
+                older.append(Ended(old.gen, partial=True))
                 old.close()
                 self._retired.remove(old)
-        return older + newest
+        began, self._began = self._began, []
+        return began + older + newest
+
+    @staticmethod
+    def _read(source: _Open) -> list[Event]:
+        offset = source.pos
+        data = source.read_new()
+        return [Read(source.gen, offset, data)] if data else []
+
+    def _whole(self, source: _Open) -> list[Event]:
+        """A generation read at once, start to end, and closed."""
+        try:
+            return self._read(self._adopt(source)) + [Ended(source.gen, partial=True)]
+        finally:
+            source.close()
 
     def _retire_if_replaced(self, current: _Open) -> None:
         """After rename+create or delete+recreate: drain the old file (and any generation that was
@@ -202,15 +302,15 @@ class Follower:
         if replacement is None:
             return
         self.notices.append(f"{self.path} was rotated; reading the new file")
-        self._seen.add(replacement.ident)
         self._retired.append(current)
         for ident, generation in self._unseen_generations():
             self._seen.add(ident)
-            self._retired.append(generation)
-        self._current = replacement
+            self._retired.append(self._adopt(generation))
+        self._seen.add(replacement.ident)
+        self._current = self._adopt(replacement)
 
-    def _read_current(self, current: _Open) -> list[str]:
-        out: list[str] = []
+    def _read_current(self, current: _Open) -> list[Event]:
+        out: list[Event] = []
         if current.pos == 0:
             out += self._unread_copies(current)
         pos, recent = current.pos, current.recent
@@ -218,13 +318,14 @@ class Follower:
         if not current.intact(pos, recent):
             # Truncated (copytruncate) before or while we read: what we just read may be the new
             # content seen at an old offset, so drop it and take the unread lines from the copy.
+            # From offset 0 on the file is a new generation.
             current.pos, current.recent = pos, recent
             out += self._recover_from_copy(current)
             self._seen.update(ident for _, ident in self._siblings())  # the copies were read, or are too old
             current.pos, current.recent = 0, b""
-            current.lines.drop()
-            data = current.read_new()
-        return out + current.lines.feed(data)
+            self._adopt(current)
+            pos, data = 0, current.read_new()
+        return out + ([Read(current.gen, pos, data)] if data else [])
 
     def _unseen_generations(self) -> list[tuple[tuple[int, int], _Open]]:
         """Files rotated in and out again between two polls (two rotations while we were busy).
@@ -247,14 +348,14 @@ class Follower:
         found.sort(key=lambda entry: entry[0])
         return [(ident, generation) for _, ident, generation in found]
 
-    def _unread_copies(self, current: _Open) -> list[str]:
+    def _unread_copies(self, current: _Open) -> list[Event]:
         """Before we read anything of the live file: copies made by copytruncate since we looked.
 
         With nothing read there is nothing to match, so each new copy is a whole generation we
         missed, except a copy of the live file's own content whose truncate is still pending
         (same first bytes): that one is left for the truncation check once we have read.
         """
-        out: list[str] = []
+        out: list[Event] = []
         pending = self._unseen_generations()
         for k, (ident, generation) in enumerate(pending):
             head = os.pread(generation.fd, _CHECK, 0)
@@ -263,8 +364,7 @@ class Follower:
                     rest.close()
                 break
             self._seen.add(ident)
-            out += generation.lines.feed(generation.read_new()) + generation.lines.flush()
-            generation.close()
+            out += self._whole(generation)
             self.notices.append(f"{self.path} was rotated before we read it; read the copy first")
         return out
 
@@ -294,42 +394,36 @@ class Follower:
             return None  # moved or deleted and not recreated yet: keep draining what we have
         return None if (st.st_dev, st.st_ino) == current.ident else _open(self.path)
 
-    def _recover_from_copy(self, current: _Open) -> list[str]:
+    def _recover_from_copy(self, current: _Open) -> list[Event]:
         """After copytruncate: the lines we had not read yet, from the rotated copy.
 
         The copy holding our last bytes is usually the newest; when several rotations happened
         between two polls it is an older one, and the newer copies are whole generations we
-        never saw, delivered oldest first.
+        never saw, delivered oldest first. The truncated generation then ends, its half-copied
+        last line dropped (the truncate took the rest of it).
         """
         siblings = self._rotated_siblings()
         for k, candidate in enumerate(siblings):
             copy = _open(candidate)
             if copy is None:
                 continue
-            try:
-                if not (current.recent and copy.intact(current.pos, current.recent)):
-                    continue
-                copy.pos, copy.recent, copy.lines = current.pos, current.recent, current.lines
-                lines = copy.lines.feed(copy.read_new())
-            finally:
+            if not (current.recent and copy.intact(current.pos, current.recent)):
                 copy.close()
+                continue
+            copy.pos, copy.recent, copy.gen = current.pos, current.recent, current.gen
+            out = self._read(copy)
+            if self.keep_fds:
+                out.append(Moved(current.gen, os.dup(copy.fd), candidate.name))
+            copy.close()
+            out.append(Ended(current.gen, partial=False))
             for newer in reversed(siblings[:k]):
-                lines += self._whole(newer)
+                generation = _open(newer)
+                if generation is not None:
+                    out += self._whole(generation)
             self.notices.append(f"{self.path} was truncated; read its last lines from {candidate.name}")
-            return lines
+            return out
         self.notices.append(f"{self.path} was truncated; following it from its start")
-        return []
-
-    @staticmethod
-    def _whole(path: Path) -> list[str]:
-        generation = _open(path)
-        if generation is None:
-            return []
-        try:
-            lines = generation.lines.feed(generation.read_new())
-            return lines + generation.lines.flush()
-        finally:
-            generation.close()
+        return ([Moved(current.gen, None, "")] if self.keep_fds else []) + [Ended(current.gen, partial=False)]
 
     def _rotated_siblings(self) -> list[Path]:
         """Rotated copies, newest first, uncompressed only (the 4 newest: older ones cannot hold
@@ -396,6 +490,10 @@ class Follower:
             source.close()
         self._retired.clear()
         self._current = None
+        for event in self._began:  # announced descriptors nobody took
+            if isinstance(event, Began) and event.fd is not None:
+                os.close(event.fd)
+        self._began.clear()
 
     def __enter__(self) -> Follower:
         return self

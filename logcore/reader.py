@@ -5,6 +5,12 @@ A `LogFile` never holds the log in memory: a background pass records where each 
 short reads on a truncated file instead of killing the process with SIGBUS as mmap would.
 Compressed files and stdin are streamed once into an unlinked temporary spool file, indexed as
 they arrive, so the first screen shows while the rest is still decompressing.
+
+Following (`follow`, `poll_follow`) goes through `logcore.follow.Follower`, the one rotation
+mechanism: its bytes are indexed per generation (each file the log has been), and the log's
+lines are the generations' lines in the order they were delivered, so lines shown before a
+rotation stay readable (from the renamed file, or the copy after copytruncate) and keep their
+numbers. `boundary_lines` says where one generation's lines end, for a marker in the view.
 """
 
 from __future__ import annotations
@@ -15,21 +21,25 @@ import stat
 import sys
 import tempfile
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from logcore.decode import (DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedBlock, DecodedLine, binary_problem,
                             decode_block, decode_line)
 from logcore.errors import LogInputError
+from logcore.follow import Began, Ended, Event, Follower, Moved, Read
 from logcore.index import LineIndex, Scanner
 from logcore.sources import Prefixed, compression_of, open_decompressed, read_error
 
 CHUNK = 4 << 20
 _FIRST_READ = 64 << 10
 _TAIL_SCAN_MAX = 64 << 20  # how far tail_lines reads back before the index exists
-_BATCH_READ_MAX = 4 << 20
-_RECHECK = 256  # bytes re-read by refresh() to notice a truncated-and-regrown file  # lines() reads a span in one pread when it is at most this big
+_BATCH_READ_MAX = 4 << 20  # lines() reads a span in one pread when it is at most this big
+_RECHECK = 256  # bytes before the end of the scan that follow() checks are still there
 _MAX_BYTES_PER_CHAR = 4
 
 
@@ -62,6 +72,49 @@ def _open_fd(path: Path) -> int:
     return fd
 
 
+@dataclass(eq=False)
+class _Generation:
+    """One file the followed log has been: the offsets of its lines and how to read them.
+
+    Only offsets are kept (8 bytes a line); the text is read from `fd` on demand. After
+    copytruncate `fd` is the copy's (same bytes, same offsets); None when the bytes are gone.
+    """
+
+    fd: int | None
+    name: str
+    index: LineIndex
+    scanner: Scanner
+    ended: bool = False  # gets no more bytes; an unterminated tail was made a line or dropped
+
+
+@dataclass(eq=False)
+class _Segment:
+    """Consecutive lines of one generation, as they were delivered: the view is a list of these."""
+
+    gen: _Generation
+    local_start: int  # the generation's line number of the first line
+    first: int  # the log's (0-based) line number of the first line
+    local_stop: int | None = None  # set once a later segment starts; the last one grows
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where one generation's lines end and another's begin, for a marker in the view."""
+
+    line: int  # 0-based line number of the first line after the boundary
+    text: str
+
+
+@dataclass(frozen=True)
+class FollowUpdate:
+    """What one poll of a followed log found."""
+
+    start: int  # new complete lines are [start, stop)
+    stop: int
+    rewritten: bool  # text of lines already counted may differ now (drop cached text)
+    count: int  # line_count after the poll (an unterminated last line included)
+
+
 class LogFile:
     """Lines of a possibly huge, compressed, piped or growing log, read on demand."""
 
@@ -73,9 +126,9 @@ class LogFile:
         self.path = path
         self.display_name = display_name
         self.error: LogInputError | None = None  # set when a compressed stream breaks midway
-        # Bumped by refresh() whenever lines already counted may read differently now (the file
-        # was truncated or replaced, or its unterminated last line grew): drop cached lines.
-        self.generation = 0
+        # Bumped by poll_follow() whenever lines already counted may read differently now (the
+        # unterminated last line grew or was replaced, a generation's bytes are gone).
+        self.revision = 0
         self._fd = fd
         self._stream = stream
         self._codec = codec
@@ -85,10 +138,17 @@ class LogFile:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self._scan_lock = threading.Lock()
-        self._recent: tuple[int, bytes] = (0, b"")  # (offset, the bytes just before it) after a scan
+        self._recent = b""  # the bytes just before the end of the scan
         self._fd_lock = threading.Lock()  # the index worker owns the descriptor while it runs
         self._indexing = False
         self._closed = False
+        self._first = _Generation(fd, path.name, self._index, self._scanner)
+        self._segments = [_Segment(self._first, 0, 0)]
+        self._firsts = [0]  # each segment's first line, for bisect
+        self._segment_lock = threading.Lock()
+        self._follower: Follower | None = None
+        self._generations: dict[int, _Generation] = {0: self._first}
+        self._follow_fds: list[int] = []  # descriptors the follower handed over (ours to close)
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -170,14 +230,24 @@ class LogFile:
     @property
     def line_count(self) -> int:
         """Lines indexed so far; an unterminated last line counts once the scan has reached it."""
-        complete = len(self._index)
-        partial = self._done.is_set() and self._scan_pos > self._index.last_end()
-        return complete + (1 if partial else 0)
+        return self.complete_count + (1 if self._tail_shown(self._segments[-1].gen) else 0)
+
+    @property
+    def complete_count(self) -> int:
+        """Lines whose newline has arrived (or whose file was abandoned): each is final."""
+        last = self._segments[-1]
+        return last.first + len(last.gen.index) - last.local_start
+
+    def _tail_shown(self, gen: _Generation) -> bool:
+        """Whether `gen`'s unterminated last line counts (its scan is done, it was not dropped)."""
+        if gen.ended or gen.scanner.pos <= gen.index.last_end():
+            return False
+        return gen is not self._first or self._done.is_set()
 
     @property
     def invalid_utf8_lines(self) -> int:
         """Lines indexed so far that are not valid UTF-8 (shown with U+FFFD)."""
-        return self._scanner.invalid_utf8_lines
+        return sum(gen.scanner.invalid_utf8_lines for gen in list(self._generations.values()))
 
     @property
     def _scan_pos(self) -> int:
@@ -185,7 +255,7 @@ class LogFile:
 
     @property
     def index_bytes(self) -> int:
-        return self._index.nbytes
+        return sum(gen.index.nbytes for gen in list(self._generations.values()))
 
     def _run_index(self) -> None:
         try:
@@ -240,79 +310,152 @@ class LogFile:
                 break
             self._scanner.feed(view[:n])
             size = min(size * 4, CHUNK)
-        pos = self._scanner.pos
-        self._recent = (pos, os.pread(self._fd, min(pos, _RECHECK), pos - min(pos, _RECHECK)))
+        pos = self._scanner.pos  # what follow() checks, to notice a truncation since the scan
+        self._recent = os.pread(self._fd, min(pos, _RECHECK), pos - min(pos, _RECHECK))
 
     # -- following -----------------------------------------------------------------------------
 
-    def refresh(self) -> int:
-        """Pick up appended lines; start over on truncation or when the path now names a new file."""
-        if self._stream is not None or not self._done.is_set():
-            return self.line_count
-        with self._scan_lock:
-            partial_before = self.line_count > len(self._index)
-            pos_before = self._scan_pos
-            replaced = self._replacement_fd()
-            if replaced is not None:
-                os.close(self._fd)
-                self._fd = replaced
-                self._restart()
-            elif not self._intact():
-                self._restart()
-            before = self._recent
-            self._scan_file()
-            if not self._intact(before):  # truncated while we scanned: what we read may be misaligned
-                self._restart()
-                self._scan_file()
-            if partial_before and self._scan_pos != pos_before:
-                self.generation += 1  # the unterminated last line, already counted, has grown
-        return self.line_count
+    def follow(self, grace: float = 2.0) -> None:
+        """Follow the file from where its index ends, across rotation (`logcore.follow`).
 
-    def _restart(self) -> None:
-        self._scanner.reset()
-        self._recent = (0, b"")
-        self.generation += 1
-
-    def _intact(self, recent: tuple[int, bytes] | None = None) -> bool:
-        """Whether the bytes last scanned before an offset are still there.
-
-        A size check alone misses copytruncate followed by fast regrowth past our offset, which
-        would leave every later line misaligned.
+        Waits for the index to finish; a stream (stdin, a compressed file) cannot be followed
+        here and is left as it is.
         """
-        pos, tail = recent or self._recent
-        return os.pread(self._fd, len(tail), pos - len(tail)) == tail if pos else True
+        if self._follower is not None or self._stream is not None:
+            return
+        self.wait_indexed()
+        self._follower = Follower(self.path, resume=(os.dup(self._fd), self._scan_pos, self._recent),
+                                  keep_fds=True, grace=grace)
 
-    def _replacement_fd(self) -> int | None:
-        """A descriptor for the file now at our path, when rotation put a different file there."""
+    @property
+    def following(self) -> bool:
+        return self._follower is not None
+
+    @property
+    def notices(self) -> list[str]:
+        """What the follower saw happen to the file (rotated, truncated, ...), oldest first."""
+        return self._follower.notices if self._follower is not None else []
+
+    def poll_follow(self) -> FollowUpdate:
+        """Take in what the file's generations gained since the last poll (starts following)."""
+        self.follow()
+        start = self.complete_count
+        if self._follower is None:
+            return FollowUpdate(start, start, False, self.line_count)
+        tail_before = self._tail_span()
+        rewritten = False
+        for event in self._follower.poll_events():
+            rewritten = self._apply(event) or rewritten
+        if tail_before is not None and self._span_at(tail_before[0]) != tail_before:
+            rewritten = True  # the last line, shown unterminated, grew or gave way to another
+        if rewritten:
+            self.revision += 1
+        return FollowUpdate(start, self.complete_count, rewritten, self.line_count)
+
+    def _tail_span(self) -> tuple[int, int, int, int] | None:
+        """(line, generation id, start, end) of the unterminated last line while it is shown."""
+        count = self.line_count
+        return self._span_at(count - 1) if count > self.complete_count else None
+
+    def _span_at(self, i: int) -> tuple[int, int, int, int] | None:
         try:
-            now = os.stat(self.path)
-        except OSError:
-            return None  # deleted or moved away and not yet recreated: keep reading what we have
-        mine = os.fstat(self._fd)
-        if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+            gen, start, end = self._span(i)
+        except IndexError:
             return None
-        try:
-            return os.open(self.path, os.O_RDONLY)
-        except OSError:
-            return None
+        return i, id(gen), start, end
+
+    def _apply(self, event: Event) -> bool:
+        """One follower event; True when lines already counted became unreadable."""
+        if isinstance(event, Began):
+            gen = _Generation(event.fd, event.name, LineIndex(), None)  # type: ignore[arg-type]
+            gen.scanner = Scanner(gen.index)
+            self._generations[event.gen] = gen
+            if event.fd is not None:
+                self._follow_fds.append(event.fd)
+            return False
+        gen = self._generations[event.gen]
+        if isinstance(event, Read):
+            before = len(gen.index)
+            gen.scanner.feed(event.data)
+            self._take_lines(gen, before)
+        elif isinstance(event, Ended):
+            before = len(gen.index)
+            if event.partial and gen.scanner.pos > gen.index.last_end():
+                gen.index.append(np.array([gen.scanner.pos], dtype=np.int64))  # abandoned: a line now
+            gen.ended = True
+            self._take_lines(gen, before)
+        elif isinstance(event, Moved):
+            old, gen.fd = gen.fd, event.fd
+            if event.fd is not None:
+                self._follow_fds.append(event.fd)
+                gen.name = event.name
+            if old in self._follow_fds:
+                self._follow_fds.remove(old)
+                os.close(old)
+            return event.fd is None and len(gen.index) > 0
+        return False
+
+    def _take_lines(self, gen: _Generation, before: int) -> None:
+        """Lines [before, now) of `gen` are the log's next lines: extend or start a segment."""
+        if len(gen.index) == before:
+            return
+        with self._segment_lock:
+            last = self._segments[-1]
+            if last.gen is gen:
+                return
+            last.local_stop = len(last.gen.index)
+            first = last.first + last.local_stop - last.local_start
+            self._segments.append(_Segment(gen, before, first))
+            self._firsts.append(first)
+
+    @property
+    def boundary_lines(self) -> list[int]:
+        """0-based first line of each generation's lines after the first (append-only)."""
+        return self._firsts[1:]
+
+    def boundary_text(self, k: int) -> str:
+        """The marker shown before boundary `k`: how many lines came from the file before it."""
+        with self._segment_lock:
+            before = self._segments[k]
+        count = (before.local_stop or 0) - before.local_start
+        plural = "" if count == 1 else "s"
+        if before.gen.fd is None:
+            return (f"──── {self.path.name} was truncated with no copy: {count:,} line{plural} above "
+                    f"no longer on disk ────")
+        where = f" (now {before.gen.name})" if before.gen.name != self.path.name else ""
+        return f"──── {self.path.name} rotated: {count:,} line{plural} above from an earlier file{where} ────"
 
     # -- reading -------------------------------------------------------------------------------
 
-    def _span(self, i: int) -> tuple[int, int]:
-        complete = len(self._index)
-        if 0 <= i < complete:
-            return self._index.start(i), self._index.end(i)
-        if i == complete and i < self.line_count:
-            return self._index.last_end(), self._scan_pos
+    def _locate(self, i: int) -> tuple[_Segment, bool]:
+        """The segment holding line i, and whether it is the last one."""
+        if i < 0:
+            raise IndexError(f"line {i} out of range (0..{self.line_count - 1})")
+        with self._segment_lock:
+            k = bisect_right(self._firsts, i) - 1
+            return self._segments[k], k == len(self._segments) - 1
+
+    def _span(self, i: int) -> tuple[_Generation, int, int]:
+        segment, last = self._locate(i)
+        gen = segment.gen
+        local = segment.local_start + i - segment.first
+        stop = len(gen.index) if last else segment.local_stop
+        if local < stop:  # type: ignore[operator]
+            return gen, gen.index.start(local), gen.index.end(local)
+        if last and local == stop and self._tail_shown(gen):
+            return gen, gen.index.last_end(), gen.scanner.pos
         raise IndexError(f"line {i} out of range (0..{self.line_count - 1})")
 
-    def _read_decoded(self, start: int, end: int, max_chars: int | None) -> DecodedLine:
+    @staticmethod
+    def _read_decoded(fd: int | None, start: int, end: int, max_chars: int | None) -> DecodedLine:
+        if fd is None:  # a generation whose bytes are gone
+            return DecodedLine("", False, False)
         length = end - start
         want = min(length, (max_chars or DEFAULT_MAX_CHARS) * _MAX_BYTES_PER_CHAR + 2)
-        raw = os.pread(self._fd, want, start)
+        raw = os.pread(fd, want, start)
         if want == length or len(raw) < want:  # whole, or the file shrank under us: show what is there
             return decode_line(raw, max_chars)
-        eol = os.pread(self._fd, 2, end - 2)
+        eol = os.pread(fd, 2, end - 2)
         content = length - (2 if eol == b"\r\n" else 1 if eol.endswith(b"\n") else 0)
         return decode_line(raw, max_chars, content)
 
@@ -321,24 +464,45 @@ class LogFile:
         stop = min(stop, self.line_count)
         if start >= stop:
             return DecodedBlock([])
+        with self._segment_lock:
+            k = bisect_right(self._firsts, start) - 1
+            bounds = self._firsts[k + 1:] + [stop]
+        if bounds[0] >= stop:  # one generation: the common case
+            return self._decoded_run(start, stop, max_chars)
+        whole = DecodedBlock([])
+        for run_stop in bounds:
+            run_stop = min(run_stop, stop)
+            if run_stop > start:
+                part = self._decoded_run(start, run_stop, max_chars)
+                whole.invalid_utf8 += [len(whole.lines) + i for i in part.invalid_utf8]
+                whole.truncated += [len(whole.lines) + i for i in part.truncated]
+                whole.lines += part.lines
+                start = run_stop
+        return whole
+
+    def _decoded_run(self, start: int, stop: int, max_chars: int | None) -> DecodedBlock:
+        """Lines [start, stop) of one segment."""
         try:
-            first, _ = self._span(start)
-            _, last = self._span(stop - 1)
-            spans = [self._span(i) for i in range(start, stop)] if last - first > _BATCH_READ_MAX else []
-        except IndexError:  # refresh() started over (truncation, rotation) meanwhile: those lines are gone
-            return DecodedBlock([])
+            gen, first, _ = self._span(start)
+            _, _, last = self._span(stop - 1)
+            spans = [self._span(i)[1:] for i in range(start, stop)] if last - first > _BATCH_READ_MAX else []
+        except IndexError:  # the file changed under us (truncated while being indexed)
+            return DecodedBlock([""] * (stop - start))
+        if gen.fd is None:
+            return DecodedBlock([""] * (stop - start))
         if spans:
-            lines = [self._read_decoded(a, b, max_chars) for a, b in spans]
+            lines = [self._read_decoded(gen.fd, a, b, max_chars) for a, b in spans]
             return DecodedBlock([d.text for d in lines], [i for i, d in enumerate(lines) if d.invalid_utf8],
                                 [i for i, d in enumerate(lines) if d.truncated])
-        block = decode_block(os.pread(self._fd, last - first, first), max_chars)
+        block = decode_block(os.pread(gen.fd, last - first, first), max_chars)
         if len(block.lines) != stop - start:  # the file changed under us: show what is there, padded
             block.lines = (block.lines + [""] * (stop - start))[:stop - start]
         return block
 
     def line(self, i: int, max_chars: int | None = None) -> str:
         """Line i (0-based): decoded, no EOL, invalid UTF-8 replaced, long lines cut with a marker."""
-        return self._read_decoded(*self._span(i), max_chars).text
+        gen, start, end = self._span(i)
+        return self._read_decoded(gen.fd, start, end, max_chars).text
 
     def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
         """Lines [start, stop) clamped to what exists now (never raises for a range past the end)."""
@@ -379,6 +543,11 @@ class LogFile:
             if self._closed:
                 return
             self._closed = True
+            if self._follower is not None:
+                self._follower.close()
+            for fd in self._follow_fds:
+                os.close(fd)
+            self._follow_fds.clear()
             if not self._indexing:
                 os.close(self._fd)
 

@@ -197,36 +197,50 @@ def test_file_truncated_while_reading_does_not_crash(tmp_path: Path) -> None:
         os.truncate(log, 100)
         assert lf.line(9_999) == ""  # gone: an empty line, not SIGBUS or an exception
         assert lf.lines(9_990, 10_000) == [""] * 10
-        assert lf.refresh() == 14  # 100 bytes = 13 full lines + a partial one
-        assert lf.line(0) == "line 1"
+        append(log, b"after\n")
+        update = lf.poll_follow()  # truncated: its 10,000 lines keep their numbers, the new content follows
+        assert (update.start, update.stop) == (10_000, 10_014)  # 100 bytes = 13 lines and a partial one
+        assert lf.line(10_000) == "line 1" and lf.line(10_013).endswith("after")
+        assert lf.boundary_lines == [10_000] and "no longer on disk" in lf.boundary_text(0)
 
 
-def test_refresh_follows_growth_truncation_and_rotation(tmp_path: Path) -> None:
+def append(path: Path, data: bytes) -> None:
+    with path.open("ab") as f:
+        f.write(data)
+
+
+def test_following_keeps_every_generation_readable(tmp_path: Path) -> None:
     log = write(tmp_path / "live.log", numbered(3))
     with LogFile.open(log) as lf:
         lf.index(background=False)
-        with log.open("ab") as f:
-            f.write(b"line 4\nline 5 partial")
-        assert lf.refresh() == 5 and lf.line(4) == "line 5 partial"
-        assert lf.generation == 0
-        with log.open("ab") as f:
-            f.write(b" done\n")
-        assert lf.refresh() == 5 and lf.line(4) == "line 5 partial done"
-        assert lf.generation == 1  # a counted line changed: viewers must drop cached text
-        with log.open("ab") as f:
-            f.write(b"line 6\n")
-        assert lf.refresh() == 6 and lf.generation == 1
-        log.write_bytes(b"after truncate\n")  # same inode, shorter
-        assert lf.refresh() == 1 and lf.line(0) == "after truncate"
-        assert lf.generation == 2
-        log.write_bytes(b"".join(b"regrown %d\n" % i for i in range(9)))  # copytruncate + fast writer
-        assert lf.refresh() == 9 and lf.line(0) == "regrown 0" and lf.line(8) == "regrown 8"
-        log.rename(tmp_path / "live.log.1")
+        append(log, b"line 4\nline 5 partial")
+        update = lf.poll_follow()
+        assert lf.line_count == 5 and lf.line(4) == "line 5 partial"
+        assert (update.start, update.stop, update.rewritten) == (3, 4, False)  # only whole lines are new
+        append(log, b" done\n")
+        update = lf.poll_follow()
+        assert lf.line_count == 5 and lf.line(4) == "line 5 partial done"
+        assert (update.start, update.stop, update.rewritten) == (4, 5, True)  # a shown line changed
+        assert lf.revision == 1
+        log.rename(tmp_path / "live.log.1")  # rename + create
         write(log, numbered(2, start=100))
-        assert lf.refresh() == 2 and lf.lines(0, 2) == ["line 100", "line 101"]
+        append(tmp_path / "live.log.1", b"line 6 late, before the writer reopened\n")
+        update = lf.poll_follow()
+        assert (update.start, update.stop) == (5, 8)
+        assert lf.lines(0, 8) == ["line 1", "line 2", "line 3", "line 4", "line 5 partial done",
+                                  "line 6 late, before the writer reopened", "line 100", "line 101"]
+        assert lf.boundary_lines == [6] and "6 lines above" in lf.boundary_text(0)
+        append(log, b"line 102\n")
+        (tmp_path / "live.log.1").write_bytes(log.read_bytes())  # copytruncate: copy, then truncate
+        log.write_bytes(b"".join(b"regrown %d\n" % i for i in range(9)))  # regrows past our offset
+        update = lf.poll_follow()
+        assert (update.start, update.stop) == (8, 18)
+        assert lf.line(8) == "line 102" and lf.line(9) == "regrown 0" and lf.line(17) == "regrown 8"
+        assert lf.line(6) == "line 100"  # read from the copy now
+        assert lf.boundary_lines == [6, 9] and "live.log.1" in lf.boundary_text(1)
         (tmp_path / "live.log.1").unlink()
         log.unlink()  # deleted, not yet recreated: keep what we have
-        assert lf.refresh() == 2
+        assert lf.poll_follow().stop == 18 and lf.line(17) == "regrown 8"
 
 
 def test_utf8_count_is_exact_across_chunk_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
