@@ -1,8 +1,9 @@
 """Splitting log lines into records: detect the layout from a sample, then parse and fold.
 
 Detection scores every layout in `logcore.format_catalog` on a sample and keeps the one that
-matches most lines (ties go to the more specific layout); below half the sample, the format is
-"unknown" and each line is its own message. Java and Python stack traces and other lines that do
+matches most lines (ties go to the more specific layout); below half the sample, the header the
+sample's lines share is learned (`logcore.header_detect`), and only when they share none is the
+format "unknown", each line its own message. Java and Python stack traces and other lines that do
 not start a record are folded into the record above, so a trace counts once, under its error.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from itertools import chain, islice
 
 from logcore.format_catalog import CATALOGUE, Fields, Parser, unknown
+from logcore.header_detect import learned_layout
 
 SAMPLE_LINES = 200
 _DETECT_CHARS = 4096  # a line's head tells its layout; huge lines would only slow detection down
@@ -62,7 +64,8 @@ FORMATS: tuple[LogFormat, ...] = tuple(LogFormat(l.name, l.parse, l.multiline) f
 
 
 def detect_format(sample: list[str]) -> LogFormat:
-    """The format most of the sample's record-starting lines are in, or UNKNOWN."""
+    """The catalogued format most of the sample's record-starting lines are in; else a header
+    learned from the sample's shared structure (`logcore.header_detect`); else UNKNOWN."""
     heads = [line[:_DETECT_CHARS] for line in sample[:SAMPLE_LINES] if line.strip() and not _CONTINUATION.match(line)]
     if not heads:
         return UNKNOWN
@@ -71,7 +74,10 @@ def detect_format(sample: list[str]) -> LogFormat:
         hits = sum(1 for line in heads if fmt.matcher(line) is not None)
         if hits > best_hits:
             best, best_hits = fmt, hits
-    return best if best_hits >= _MIN_SHARE * len(heads) else UNKNOWN
+    if best_hits >= _MIN_SHARE * len(heads):
+        return best
+    learned = learned_layout(heads)
+    return UNKNOWN if learned is None else LogFormat(learned.name, learned.parse, learned.multiline)
 
 
 def _continues(fmt: LogFormat, line: str) -> bool:

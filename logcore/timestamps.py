@@ -95,3 +95,62 @@ def dotted(text: str) -> datetime | None:
 def epoch(text: str) -> datetime | None:
     """1131566461 (seconds since 1970, UTC)."""
     return datetime.fromtimestamp(int(text), tz=timezone.utc).replace(tzinfo=None)
+
+
+# -- stamps at the head of a line in a layout the catalogue does not list ----------------------
+# Each pattern names its parts (Y four-digit year, y two-digit, M month number, b month name,
+# d day, H M S clock, f fraction, E epoch digits); `from_parts` builds the datetime from whichever
+# are present, so one builder serves every spelling. Order matters: the first pattern that
+# matches at a position wins, so the more specific spellings come first.
+_CLOCK = r"(?P<H>\d\d?):(?P<m>\d\d)(?::(?P<S>\d\d))?(?:(?:[.,]|:(?=\d{3}))(?P<f>\d{1,9}))?"
+_ZONE = r"(?:\s?(?:Z|[+-]\d\d:?\d\d|UTC|GMT)(?![\w:]))?"
+_MON = r"(?P<b>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_DAY = r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+HEAD_STAMPS: tuple[tuple[str, str], ...] = (
+    ("iso", rf"(?P<Y>\d{{4}})-(?P<M>\d\d)-(?P<d>\d\d)[T _]{_CLOCK}{_ZONE}"),
+    ("dotted-clock", r"(?P<Y>\d{4})-(?P<M>\d\d)-(?P<d>\d\d)-(?P<H>\d\d)\.(?P<m>\d\d)\.(?P<S>\d\d)(?:\.(?P<f>\d+))?"),
+    ("ymd", rf"(?P<Y>\d{{4}})[/.](?P<M>\d\d)[/.](?P<d>\d\d)[T :-]{_CLOCK}{_ZONE}"),
+    ("compact", rf"(?P<Y>(?:19|20)\d\d)(?P<M>[01]\d)(?P<d>[0-3]\d)[T -]?{_CLOCK}{_ZONE}"),
+    ("compact-clock", r"(?P<y>\d\d)(?P<M>[01]\d)(?P<d>[0-3]\d)[ T-](?P<H>[0-2]\d)(?P<m>[0-5]\d)(?P<S>[0-5]\d)(?!\d)"),
+    ("clf", rf"(?P<d>\d\d?)[/-]{_MON}[/-](?P<Y>\d{{4}})[: ]{_CLOCK}{_ZONE}"),
+    ("day-month", rf"{_DAY}(?P<d>\d\d?) {_MON},? (?P<Y>\d{{4}})[ ,]+{_CLOCK}{_ZONE}"),
+    ("month-day", rf"{_DAY}{_MON}\s+(?P<d>\d\d?)(?:,?\s+(?P<Y>\d{{4}}))?\s+{_CLOCK}(?:\s+(?P<Y2>\d{{4}})(?!\S))?{_ZONE}"),
+    ("slashed", rf"(?P<p1>\d\d?)/(?P<p2>\d\d?)/(?P<p3>\d\d(?:\d\d)?)[ :-]{_CLOCK}{_ZONE}"),
+    ("md", rf"(?P<M>[01]?\d)[.\-/](?P<d>[0-3]\d)[ T]{_CLOCK}"),
+    ("epoch", r"(?P<E>1\d{9}(?:\d{3}){0,2})(?:\.(?P<f>\d{1,9}))?(?![\d.:])"),
+    ("clock", r"(?P<H>[0-2]\d):(?P<m>[0-5]\d):(?P<S>[0-5]\d)(?:[.,](?P<f>\d{1,9}))?"),
+)
+
+
+def from_parts(parts: dict[str, str | None]) -> datetime | None:
+    """A naive datetime from the named parts of a `HEAD_STAMPS` match (None when impossible)."""
+    return _from_parts(tuple(sorted((k, v) for k, v in parts.items() if v is not None)))
+
+
+@lru_cache(maxsize=8192)
+def _from_parts(items: tuple[tuple[str, str], ...]) -> datetime | None:
+    p = dict(items)
+    try:
+        if "E" in p:
+            digits = p["E"]
+            seconds = int(digits[:10])
+            micro = int((digits[10:] or p.get("f", "")).ljust(6, "0")[:6] or 0)
+            stamp = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+            return stamp.replace(microsecond=micro)
+        if "p1" in p:  # a/b/c: yyyy last means mm/dd/yyyy (dd/mm when the first part is > 12)
+            a, b, c = int(p["p1"]), int(p["p2"]), p["p3"]
+            if len(c) == 4:
+                year, (month, day) = int(c), ((b, a) if a > 12 else (a, b))
+            else:
+                year, month, day = 2000 + a, b, int(c)  # yy/mm/dd, as Spark writes it
+        else:
+            year = int(p["Y"]) if "Y" in p else int(p["Y2"]) if "Y2" in p else \
+                2000 + int(p["y"]) if "y" in p else THIS_YEAR
+            month = _MONTHS[p["b"][:3]] if "b" in p else int(p.get("M", 1))
+            day = int(p.get("d", 1))
+        if "H" not in p:
+            return datetime(year, month, day)
+        micro = int(p["f"][:6].ljust(6, "0")) if "f" in p else 0
+        return datetime(year, month, day, int(p["H"]), int(p["m"]), int(p.get("S", 0)), micro)
+    except (ValueError, KeyError, OverflowError, OSError):
+        return None
