@@ -34,8 +34,8 @@ _MAX_RANGE_SCAN = 2000  # lines of a cited range searched for a claim; past that
 _HEAD = re.compile(r"(?<![\w\-./#])(?:(?P<word>(?i:lines?))\s*#?\s*|(?P<short>L) ?)(?=\d)")
 _NUMBER = re.compile(r"\d{1,9}(?![\w]|[.:]\d)")
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|(?i:to|through|thru)\b)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")
-_LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?i:and|or)\b)?|(?i:and|or)\b|&)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")
-_PLAIN_SEP = re.compile(r"\s*(?:(?i:and|or)\b|&)\s*(?:L|(?i:lines?)\s*)?#?\s*(?=\d)")  # no comma
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?i:and|or)\b)?|(?i:and|or)\b|&)\s*(?:(?P<word>L|(?i:lines?))\s*)?#?\s*(?=\d)")
+_PLAIN_SEP = re.compile(r"\s*(?:(?i:and|or)\b|&)\s*(?:(?P<word>L|(?i:lines?))\s*)?#?\s*(?=\d)")  # no comma
 _COUNT_AFTER = re.compile(
     r"\s*(?i:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|times|x|%|more|other|"
     r"errors?|warnings?|requests?|lines)\b"
@@ -382,7 +382,7 @@ def _parse_refs(masked: str, body: str, shown: str) -> Iterator[Reference]:
             if following is None or _COUNT_AFTER.match(masked, following.end()):
                 break
             number = following
-            item_start = following.start()
+            item_start = more.start("word") if more.group("word") else following.start()
 
 
 def _claims(masked: str, quotes: list[re.Match[str]], cite_spans: list[tuple[int, int]],

@@ -1,0 +1,148 @@
+"""The citation checker on planted valid and invalid citations about the bundled example log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.citations import Citation, CitationChecker, check_citations, find_citations, summary_line
+
+LOG = (Path(__file__).parents[2] / "tui" / "examples" / "checkout-incident.log").read_text().splitlines()
+LAST = len(LOG)
+
+
+def line_text(n: int) -> str | None:
+    return LOG[n - 1] if 1 <= n <= LAST else None
+
+
+def check(answer: str, **kw) -> list[Citation]:
+    return check_citations(answer, line_text, first_line=1, last_line=LAST, shown="\n".join(LOG), **kw)
+
+
+def invalid(answer: str, **kw) -> dict[str, str]:
+    return {c.text: c.reason for c in check(answer, **kw) if not c.valid}
+
+
+FAITHFUL = (
+    "## Root cause\n"
+    "The `order-export` job starts at line 62 (run=r-0314-1405) and its workers open cursors "
+    "on lines 63–66. By L95 the pool is at 90% and line 104 reads \"pool exhausted\". "
+    "Checkout requests then fail with SQLTransientConnectionException (lines 106-107), "
+    "e.g. for user u-93777 at line 106; the slow query on line 94 took 4812ms.\n"
+    "- line 81: `pool=checkout-db active=15 idle=5`\n"
+    "- 46 errors in 3 s after 14:05:38, lines 106 and 107 among them.\n"
+)
+
+
+def test_a_faithful_answer_has_only_valid_citations() -> None:
+    citations = check(FAITHFUL)
+    assert [(c.start, c.end) for c in citations] == [
+        (62, 62), (63, 66), (95, 95), (104, 104), (106, 107), (106, 106), (94, 94), (81, 81), (106, 106), (107, 107),
+    ]
+    assert all(c.valid for c in citations), [c.reason for c in citations if not c.valid]
+    assert summary_line(citations) == "citations: 10 checked, all valid"
+
+
+@pytest.mark.parametrize(("planted", "cited", "reason"), [
+    ("The pool fills up by line 900.", "line 900", "line 900 is outside the log (lines 1-234)"),
+    ("It starts at line 0.", "line 0", "line 0 is outside the log (lines 1-234)"),
+    ("Lines 230-240 show recovery.", "Lines 230-240", "line 240 is outside the log (lines 1-234)"),
+    ('Line 104 says "disk full".', "Line 104", "line 104 does not contain 'disk full'"),
+    ("Line 62 shows `job nightly-backup started`.", "Line 62", "line 62 does not contain 'job nightly-backup started'"),
+    ("The failing order is ord-20891 (line 106).", "line 106", "line 106 does not contain 'ord-20891'"),
+    ("Line 78 shows a request from 10.4.2.1.", "Line 78", "line 78 does not contain '10.4.2.1'"),  # 10.4.2.18 is there
+    ("Lines 63–66 open cursors with fetchSize=900.", "Lines 63–66", "lines 63-66 do not contain 'fetchSize=900'"),
+    ("L62 shows the order-export job on /api/v2/export.", "L62", "line 62 does not contain '/api/v2/export'"),
+    ("Lines 3, 5 and 999 are routine.", "999", "line 999 is outside the log (lines 1-234)"),
+    ("The HikariPool.getConnection frame is at line 2.", "line 2", "line 2 does not contain 'HikariPool.getConnection'"),
+    ("Lines 70-60 repeat.", "Lines 70-60", "lines 70-60 end before they start"),
+])
+def test_planted_invalid_citations_are_caught_with_a_precise_reason(planted: str, cited: str, reason: str) -> None:
+    assert invalid(FAITHFUL + planted) == {cited: reason}
+
+
+def test_no_false_alarms_for_claims_the_sentence_gives_another_citation_or_no_citation() -> None:
+    calm = [
+        # order-export is in line 62, the pool warning in line 104: each claim finds its line
+        "The order-export job (line 62) exhausted the pool at line 104.",
+        # the entity sits in a clause without a citation
+        "The order-export workers hold connections; checkout requests then fail at line 106.",
+        # counts, times, durations and percentages are no claims
+        "Within 30 s after 14:05:36 there were 46 errors, 100% of checkout requests (line 106).",
+        # words of the question are no claims about the line
+        "The checkout-api pod is affected from line 104 on.",
+        # a plain hyphenated word the log never uses is prose, not a name
+        "A follow-up timeout appears at line 107.",
+        # code blocks are neither citations nor claims
+        "```\nline 999 `nothing`\n```",
+        # a quote that is itself a citation, and a count after a list
+        "See `line 62`. Lines 62 and 70 errors were counted, then line 63 and 2 seconds later line 64.",
+    ]
+    for answer in calm:
+        assert invalid(answer, exempt="Why did the checkout-api pod fail?") == {}, answer
+
+
+def test_citation_forms_and_what_they_cite() -> None:
+    text = ("line 62, lines 62-66, lines 62–66, lines 62 to 66, line 62 and 70, lines 3, 5 and 9, "
+            "L62, L 62, [line 12](line:12), Line 7: x, L3 EDRAM errors, LINES 8-9.")
+    assert [(r.start, r.end, r.text) for r in find_citations(text)] == [
+        (62, 62, "line 62"), (62, 66, "lines 62-66"), (62, 66, "lines 62–66"), (62, 66, "lines 62 to 66"),
+        (62, 62, "line 62"), (70, 70, "70"), (3, 3, "lines 3"), (5, 5, "5"), (9, 9, "9"),
+        (62, 62, "L62"), (62, 62, "L 62"), (12, 12, "line 12"), (7, 7, "Line 7"), (8, 9, "LINES 8-9"),
+    ]
+    assert all(text[r.span[0]:r.span[1]] == r.text for r in find_citations(text))
+    assert find_citations("a timeline 5, deadline 3, pipeline 4 and 12 lines") == []
+
+
+def test_a_line_outside_the_scope_is_invalid_even_inside_the_file() -> None:
+    scope = {n: LOG[n - 1] for n in range(60, 111)}
+    citations = check_citations("Line 62 starts it; line 20 is before.", scope.get, first_line=60, last_line=110)
+    assert [(c.start, c.valid, c.reason) for c in citations] == [
+        (62, True, ""), (20, False, "line 20 is outside the log (lines 60-110)"),
+    ]
+    gap = check_citations("Line 70 is hidden.", {**scope, 70: None}.get, first_line=60, last_line=110)
+    assert gap[0].reason == "line 70 is not among the lines analysed"
+
+
+PLANTED = FAITHFUL + (
+    'Line 104 says "disk full". The failing order is ord-20891 (line 106). Line 900 is the end.\n'
+    "Finally lines 230-240 and L62 matter"
+)
+
+
+def test_streaming_split_at_every_position_gives_the_whole_texts_result() -> None:
+    whole = check(PLANTED)
+    assert sum(not c.valid for c in whole) == 4
+    shown = "\n".join(LOG)
+    for cut in range(len(PLANTED) + 1):
+        checker = CitationChecker(line_text, first_line=1, last_line=LAST, shown=shown)
+        streamed = checker.feed(PLANTED[:cut]) + checker.feed(PLANTED[cut:]) + checker.finish()
+        assert streamed == whole == checker.citations, cut
+    checker = CitationChecker(line_text, first_line=1, last_line=LAST, shown=shown)
+    assert [c for ch in PLANTED for c in checker.feed(ch)] + checker.finish() == whole
+
+
+def test_a_citation_is_reported_only_once_its_number_and_sentence_are_complete() -> None:
+    checker = CitationChecker(line_text, first_line=1, last_line=LAST)
+    assert checker.feed("The pool is exhausted at line 6") == []
+    assert checker.feed("4") == []  # the number could still grow
+    assert checker.feed('. Line 104 says "pool') == [  # the first sentence ended
+        Citation(64, 64, (25, 32), "line 64", True, "")
+    ]
+    assert checker.feed(' exhausted".') == []  # its quote is not complete before the sentence ends
+    done = checker.finish()
+    assert [(c.start, c.valid) for c in done] == [(104, True)]
+    assert [(c.start, c.valid) for c in checker.citations] == [(64, True), (104, True)]
+
+
+def test_summary_and_json_name_the_failures() -> None:
+    citations = check("Line 62 starts it. Line 900 ends it. Line 104 says `disk full`.")
+    assert summary_line(citations) == (
+        "citations: 3 checked, 2 invalid — line 900 is outside the log (lines 1-234); "
+        "line 104 does not contain 'disk full'"
+    )
+    assert [c.to_json() for c in citations][1] == {
+        "line": 900, "end": 900, "valid": False, "reason": "line 900 is outside the log (lines 1-234)",
+    }
+    assert summary_line([]) == "citations: none"
