@@ -1,0 +1,107 @@
+"""The incident corpus that bench/incidents.py scores findings on: its truth must be right.
+
+bench/ is not a package: the module is loaded by path, as tests/logcore/test_templates.py does.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[2] / "bench" / "incident_corpus.py"
+ERRORISH = re.compile(r"(?i)\berror\b|^E\d{4} ")
+
+
+@pytest.fixture(scope="module")
+def corpus() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_incident_corpus", CORPUS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def incidents(corpus: ModuleType) -> list:
+    return corpus.generate_corpus(seed=0)
+
+
+def test_same_seed_same_corpus_other_seed_other_corpus(corpus: ModuleType, incidents: list) -> None:
+    again = corpus.generate_corpus(seed=0)
+    assert [i.lines for i in again] == [i.lines for i in incidents]
+    assert [i.truth for i in again] == [i.truth for i in incidents]
+    other = corpus.generate_corpus(seed=1)
+    assert all(a.lines != b.lines for a, b in zip(other, incidents))
+
+
+def test_enough_incidents_and_layouts(incidents: list) -> None:
+    assert len(incidents) >= 12
+    assert len({i.layout for i in incidents}) >= 8
+    assert len({i.truth.scenario for i in incidents}) >= 12
+
+
+def test_truth_lines_are_the_planted_trigger_lines(incidents: list) -> None:
+    for inc in incidents:
+        planted = [n for n, role in enumerate(inc.roles, 1) if role == "trigger"]
+        assert list(inc.truth.trigger_lines) == planted, inc.name
+        first = inc.lines[inc.truth.trigger_lines[0] - 1].lower()
+        # the trigger line names what a right explanation names (job, volume, mechanism)
+        assert any(word.lower() in first for word in inc.truth.explanation[0]), (inc.name, first)
+        assert inc.roles[inc.truth.onset_line - 1] == "consequence"
+        assert "consequence" not in inc.roles[: inc.truth.onset_line - 1], inc.name
+
+
+def test_consequences_come_after_the_trigger_interleaved_with_traffic(incidents: list) -> None:
+    for inc in incidents:
+        assert inc.truth.onset_line > max(inc.truth.trigger_lines), inc.name
+        last = max(n for n, role in enumerate(inc.roles, 1) if role == "consequence")
+        during = Counter(inc.roles[inc.truth.onset_line - 1: last])
+        assert during["consequence"] >= 40, inc.name
+        assert during["background"] >= 20, inc.name  # normal traffic goes on during the flood
+
+
+def test_trigger_is_never_the_most_frequent_error(incidents: list) -> None:
+    for inc in incidents:
+        counts = Counter(kind for kind, role in zip(inc.kinds, inc.roles) if role != "background")
+        top_kind, top = counts.most_common(1)[0]
+        assert not top_kind.startswith("trigger"), inc.name
+        trigger_kinds = {k for k, role in zip(inc.kinds, inc.roles) if role == "trigger"}
+        assert all(counts[k] < top / 3 for k in trigger_kinds), inc.name
+
+
+def test_background_has_its_own_harmless_noise_and_an_error_before_the_trigger(incidents: list) -> None:
+    for inc in incidents:
+        first_trigger = inc.truth.trigger_lines[0]
+        noise = [(n, kind, line) for n, (kind, role, line) in enumerate(zip(inc.kinds, inc.roles, inc.lines), 1) if role == "noise"]
+        assert len({kind for _, kind, _ in noise}) >= 3, inc.name
+        assert any(n < first_trigger and ERRORISH.search(line) for n, _, line in noise), inc.name
+        # noise goes on after the trigger too: it is background, not a marker of "before"
+        assert any(n > inc.truth.onset_line for n, _, _ in noise), inc.name
+
+
+def test_explanation_rule(incidents: list) -> None:
+    pool = next(i for i in incidents if i.name == "pool-exhaustion")
+    job = pool.truth.explanation[0][0]
+    assert pool.truth.explained_by(f"The {job} job took every connection of the pool (line 242).")
+    assert not pool.truth.explained_by("Requests failed with 503 errors.")
+    assert not pool.truth.explained_by(f"The {job} job started.")  # the mechanism is missing
+
+
+def test_write_corpus_and_large_log(corpus: ModuleType, tmp_path: Path) -> None:
+    paths = corpus.write_corpus(tmp_path / "corpus", seed=0)
+    assert len(paths) >= 12 and (tmp_path / "corpus" / "truth.json").exists()
+    big = tmp_path / "big.log"
+    truth = corpus.write_large_log(big, lines=20_000, seed=0)
+    lines = big.read_text(encoding="utf-8").splitlines()
+    assert 19_000 <= len(lines) <= 24_000
+    job = truth.explanation[0][0]
+    assert all(job in lines[n - 1] for n in truth.trigger_lines)
+    assert "Connection is not available" in "\n".join(lines[truth.onset_line - 1: truth.onset_line + 5]) or \
+        "503" in "\n".join(lines[truth.onset_line - 1: truth.onset_line + 5])
