@@ -1,39 +1,54 @@
-"""Line numbers an answer cites, as links into the log view.
+"""Line numbers an answer cites, as links into the log view, and invalid ones marked as such.
 
-Models cite lines as "line 42", "lines 10-12", "L42" or "#42"; each becomes a Markdown link
-`line:42` that the app turns into a jump. Ranges link to their first line.
+Citations are found by `models.citations` (the one checker): "line 42", "lines 10-12",
+"lines 3, 5 and 9", "L42", never inside code. Each becomes a Markdown link `line:42` that the
+app turns into a jump (a range links to its first line). A citation the checker found invalid
+(outside the log, or the line does not say what the answer claims) must not look like evidence:
+it stays plain struck-through text with a warning sign, and is no link.
 """
 
 from __future__ import annotations
 
-import re
+from collections import deque
+from collections.abc import Sequence
 
-_CITE = re.compile(
-    r"(?<![\w\[])(?:(?P<word>[Ll]ines?)\s+(?P<a>\d{1,9})(?:\s*(?:-|–|to)\s*(?P<b>\d{1,9}))?"
-    r"|(?P<short>\bL(?P<c>\d{1,9})\b))"
-)
-_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+from models.citations import Citation, find_citations
+
+INVALID_MARK = "⚠"
 
 
 def cited_lines(text: str) -> list[int]:
     """1-based line numbers cited outside code, in order of first mention, without repeats."""
     seen: dict[int, None] = {}
-    for match in _CITE.finditer(_CODE.sub(" ", text)):
-        number = int(match.group("a") or match.group("c"))
-        if number > 0:
-            seen.setdefault(number, None)
+    for ref in find_citations(text):
+        if ref.start > 0:
+            seen.setdefault(ref.start, None)
     return list(seen)
 
 
-def _link(match: re.Match[str]) -> str:
-    number = match.group("a") or match.group("c")
-    return f"[{match.group(0)}](line:{number})"
-
-
-def linkify(markdown: str) -> str:
-    """`markdown` with each citation outside code spans turned into a `line:N` link."""
-    parts = _CODE.split(markdown)
-    return "".join(part if i % 2 else _CITE.sub(_link, part) for i, part in enumerate(parts))
+def linkify(markdown: str, citations: Sequence[Citation] | None = None) -> str:
+    """`markdown` with each citation outside code turned into a `line:N` link, except those that
+    `citations` (the checker's verdicts on the same answer) marks invalid: those are struck
+    through and marked with INVALID_MARK instead."""
+    verdicts: dict[tuple[int, int, str], deque[Citation]] = {}
+    for citation in citations or ():
+        verdicts.setdefault((citation.start, citation.end, citation.text), deque()).append(citation)
+    parts: list[str] = []
+    pos = 0
+    for ref in find_citations(markdown):
+        start, end = ref.span
+        if markdown[start - 1:start] == "[" and markdown[end:end + 2] == "](":
+            continue  # already a link
+        queue = verdicts.get((ref.start, ref.end, ref.text))
+        verdict = queue.popleft() if queue else None
+        parts.append(markdown[pos:start])
+        if verdict is not None and not verdict.valid:
+            parts.append(f"~~{ref.text}~~{INVALID_MARK}")
+        else:
+            parts.append(f"[{ref.text}](line:{ref.start})")
+        pos = end
+    parts.append(markdown[pos:])
+    return "".join(parts)
 
 
 def link_target(href: str) -> int | None:
