@@ -16,7 +16,8 @@ _MAX_CHARS = 1000
 
 # (kind, pattern), the more specific kinds first; matched case-insensitively on word boundaries.
 _KINDS: tuple[tuple[str, str], ...] = (
-    ("deploy", r"deploy(?:ed|ing|ment)?|roll(?:ed|ing)?[ -]?out|rolling update|releas(?:e|ed|ing) v?\d"
+    ("deploy", r"deploy(?:ed|ing|ments?)|deploy (?:of|to|start\w*|finish\w*|complete\w*|version|v?\d|release|build)"
+               r"|roll(?:ed|ing)?[ -]?out|rolling update|releas(?:e|ed|ing) v?\d"
                r"|upgrad(?:e|ed|ing)|downgrad(?:e|ed|ing)|rollback|rolled back|new version|image \S+:\S+"),
     ("config change", r"config(?:uration)?s? (?:reload(?:ed)?|chang(?:e|ed)|updat(?:e|ed)|appl(?:y|ied)|push(?:ed)?)"
                       r"|reload(?:ed|ing)? (?:config(?:uration)?|settings|rules|policy|policies)"

@@ -195,7 +195,7 @@ class _Log:
         self.columns = analysis.columns
         self.lines = lines
         self.records = len(self.columns.templates)
-        self.badness = Trouble(self.columns)
+        self.badness = Trouble(self.columns, self.raw)
         self.trouble = self.badness.records()
         self._parse = _time_parser(analysis.format_name)
         self._times: dict[int, float] = {}

@@ -19,9 +19,10 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from logcore.line_signals import read_wording
 from logcore.record_scan import Columns
 
 TROUBLE = 0.35  # badness from which a record is trouble: a WARN, an ERROR, or strong error words
@@ -56,14 +57,24 @@ _MORE_TROUBLE = re.compile(
     r"|backlog|refus\w*|full|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
     r"|mismatch|down|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
 _QUIET = frozenset({"TRACE", "DEBUG"})
+_LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE)\b")
+
+
+def _troubled(line: str) -> bool:
+    if _LEVEL_WORD.search(line):  # a level the parser missed says the writer thought it routine
+        return False
+    wording = read_wording(line)
+    return not wording.resolved and (wording.strong is not None or _MORE_TROUBLE.search(line) is not None)
 
 
 class Trouble:
-    """How much trouble each record reports: the anomaly badness, plus `_MORE_TROUBLE` wording."""
+    """How much trouble each record reports: the anomaly badness, or failing that, trouble
+    wording (`_MORE_TROUBLE`, or error words the layout parser left outside the message) in the
+    first whole line of its template and level."""
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, raw_line: Callable[[int], str]) -> None:
         self.columns = columns
-        self._extra: dict[int, bool] = {}
+        self.raw_line = raw_line
         self._by_key: dict[tuple[int, int], float] = {}
 
     def __call__(self, i: int) -> float:
@@ -73,18 +84,11 @@ class Trouble:
         if value is None:
             level = columns.level(i)
             value = columns.line_badness(tid, level)
-            if value < TROUBLE and level not in _QUIET and self._more(tid):
+            if value < TROUBLE and level not in _QUIET and not columns.wordings[tid].field \
+                    and _troubled(self.raw_line(i)[:1000]):
                 value = TROUBLE + 0.05
             self._by_key[(tid, code)] = value
         return value
-
-    def _more(self, tid: int) -> bool:
-        known = self._extra.get(tid)
-        if known is None:
-            wording = self.columns.wordings[tid]
-            example = self.columns.examples.get(tid, "")
-            known = self._extra[tid] = not wording.resolved and bool(_MORE_TROUBLE.search(example[:1000]))
-        return known
 
     def records(self) -> array:
         """Indexes of the records that report trouble, in order."""
@@ -112,7 +116,7 @@ def find_windows(trouble: Sequence[int], records: int) -> list[Window]:
         found = _densest(trouble, lo, hi, cost)
         if found is None:
             continue
-        a, b = found
+        a, b = _trim(trouble, *found)
         k = b - a + 1
         length = trouble[b] - trouble[a] + 1
         outside_records = max(records - length, 1)
@@ -149,6 +153,20 @@ def _densest(trouble: Sequence[int], lo: int, hi: int, cost: float) -> tuple[int
         if current > best:
             best, best_span = current, (start, j)
     return best_span
+
+
+def _trim(trouble: Sequence[int], a: int, b: int) -> tuple[int, int]:
+    """Drop stray trouble lines at either edge: background noise that happened to sit next to
+    the burst, farther from it than four times the burst's typical spacing."""
+    if b - a < 4:
+        return a, b
+    gaps = sorted(trouble[j + 1] - trouble[j] for j in range(a, b))
+    limit = max(4, 4 * gaps[len(gaps) // 2])
+    while b - a >= 4 and trouble[a + 1] - trouble[a] > limit:
+        a += 1
+    while b - a >= 4 and trouble[b] - trouble[b - 1] > limit:
+        b -= 1
+    return a, b
 
 
 def _poisson_surprise(k: int, expected: float) -> float:
