@@ -59,7 +59,8 @@ class WatchSettings:
 
 @dataclass
 class _WatchState:
-    pending_from: int | None = None
+    pending_from: int | None = None  # first line not yet checked
+    pending_to: int = 0  # end of the lines appended so far
     last_check: float = field(default_factory=time.monotonic)
     urgent: bool = False
 
@@ -803,10 +804,9 @@ class LogchatApp(App[None]):
         if not self.watch_enabled:
             return
         state = self._watch.setdefault(view.id or "", _WatchState())
-        if message.reset:
-            state.pending_from = None
         if state.pending_from is None:
             state.pending_from = message.start
+        state.pending_to = message.stop
         self._scan_anomalies(view, message.start, message.stop)
         self._maybe_watch(view, state)
         if view is self.active_view:
@@ -847,13 +847,16 @@ class LogchatApp(App[None]):
     def _maybe_watch(self, view: LogView, state: _WatchState) -> None:
         if state.pending_from is None or view.id in self._watching_now:
             return
-        pending = view.logfile.line_count - state.pending_from
+        pending = state.pending_to - state.pending_from
         due = (state.urgent or pending >= self.watch_settings.every_lines
                or time.monotonic() - state.last_check >= self.watch_settings.every_seconds)
         if pending <= 0 or not due or self.generating:
             return
-        start, stop = max(state.pending_from, view.logfile.line_count - WATCH_MAX_LINES), view.logfile.line_count
-        state.pending_from, state.urgent, state.last_check = None, False, time.monotonic()
+        # Consecutive batches: a backlog is checked in turn, never skipped.
+        start = state.pending_from
+        stop = min(state.pending_to, start + WATCH_MAX_LINES)
+        state.pending_from = stop if stop < state.pending_to else None
+        state.urgent, state.last_check = False, time.monotonic()
         self._watching_now.add(view.id or "")
         self._check_risk(view.id or "", view.logfile, start, stop)
 

@@ -3,8 +3,10 @@
 Only the rows on screen are read, decoded, coloured and rendered, so a multi-GB file shows its
 first screen as soon as the index has its first lines, and scrolling costs the same anywhere in
 the file (the design of Toolong's `LogLines`). Filtering keeps an array of matching line indexes,
-filled by a worker, and the view maps its rows through it. Following polls the index on a
-worker thread and posts `Appended` so the app can feed new lines to the live watch and patterns.
+filled by a worker, and the view maps its rows through it. Following polls the log core's
+follower (`LogFile.poll_follow`) on a worker thread and posts `Appended` for every new complete
+line, once, so the app can feed them to the live watch and patterns. After a rotation the
+earlier file's lines stay in the view, above a marker row where that file ended.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import datetime, time as dtime
 
@@ -28,7 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import get_current_worker
 
-from logcore.reader import LogFile
+from logcore.reader import FollowUpdate, LogFile
 from tui.levels import LevelReader
 from tui.literal import literal
 
@@ -65,6 +68,7 @@ class LogView(ScrollView, can_focus=True):
         "logview--warn",
         "logview--error",
         "logview--fatal",
+        "logview--rotated",
     }
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
@@ -79,21 +83,18 @@ class LogView(ScrollView, can_focus=True):
             self.view = view
 
     class Appended(Message):
-        """New lines [start, stop) arrived while watching (reset: the file was truncated)."""
+        """New complete lines [start, stop) arrived while watching: each line is appended once."""
 
-        def __init__(self, view: LogView, start: int, stop: int, reset: bool = False) -> None:
+        def __init__(self, view: LogView, start: int, stop: int) -> None:
             super().__init__()
             self.view = view
             self.start = start
             self.stop = stop
-            self.reset = reset
 
     class _Polled(Message):
-        def __init__(self, start: int, count: int, rewritten: bool = False) -> None:
+        def __init__(self, update: FollowUpdate) -> None:
             super().__init__()
-            self.start = start
-            self.count = count
-            self.rewritten = rewritten  # lines already shown may have changed (see LogFile.generation)
+            self.update = update  # rewritten: lines already shown may have changed
 
     class _FilterChunk(Message):
         def __init__(self, generation: int, matches: list[int], scanned: int, done: bool) -> None:
@@ -135,13 +136,29 @@ class LogView(ScrollView, can_focus=True):
         self.watching = False
         self._wrap_cache: tuple[tuple, list[tuple[int, Strip]]] | None = None
         self._tail: list[str] | None = None  # the file's last lines, while following an unfinished index
+        self._marker_cache: list[int] = []
 
     # ------------------------------------------------------------------ rows and lines
     @property
     def row_count(self) -> int:
         if self._filter is not None:
             return len(self._filter)
-        return self.logfile.line_count
+        return self.logfile.line_count + len(self.logfile.boundary_lines)
+
+    def _marker_rows(self) -> list[int]:
+        """Rows of the markers where one file generation ended (unfiltered view only)."""
+        lines = self.logfile.boundary_lines
+        if self._filter is not None or not lines:
+            return []
+        if len(self._marker_cache) != len(lines):
+            self._marker_cache = [line + k for k, line in enumerate(lines)]
+        return self._marker_cache
+
+    def marker_at(self, row: int) -> int | None:
+        """The boundary number shown on `row`, or None when the row shows a line."""
+        rows = self._marker_rows()
+        k = bisect_left(rows, row)
+        return k if k < len(rows) and rows[k] == row else None
 
     @property
     def filtering(self) -> bool:
@@ -159,15 +176,17 @@ class LogView(ScrollView, can_focus=True):
         return f"{min(100, 100 * self._filter_scanned // total)}%"
 
     def line_index(self, row: int) -> int:
-        """The 0-based file line shown on view row `row`."""
-        return self._filter[row] if self._filter is not None else row
+        """The 0-based file line shown on view row `row` (a marker row: the line after it)."""
+        if self._filter is not None:
+            return self._filter[row]
+        rows = self._marker_rows()
+        return row - bisect_right(rows, row) + (1 if self.marker_at(row) is not None else 0) if rows else row
 
     def row_of_line(self, index: int) -> int:
         """The view row showing file line `index`, or the nearest row after it."""
         if self._filter is None:
+            index += bisect_right(self.logfile.boundary_lines, index)
             return min(index, max(0, self.row_count - 1))
-        from bisect import bisect_left
-
         return min(bisect_left(self._filter, index), max(0, len(self._filter) - 1))
 
     def filtered_lines(self) -> list[int] | None:
@@ -269,33 +288,31 @@ class LogView(ScrollView, can_focus=True):
         worker = get_current_worker()
         while not worker.is_cancelled and not self.logfile.wait_indexed(timeout=0.2):
             pass
-        last, generation = self.logfile.line_count, self.logfile.generation
+        count = self.logfile.line_count
         while not worker.is_cancelled:
-            count = self.logfile.refresh()
-            rewritten = self.logfile.generation != generation
-            if count != last or rewritten:
-                self.post_message(self._Polled(last, count, rewritten))
-                last, generation = count, self.logfile.generation
+            update = self.logfile.poll_follow()
+            if update.stop > update.start or update.rewritten or update.count != count:
+                self.post_message(self._Polled(update))
+                count = update.count
             time.sleep(self.poll_interval)
 
     def on_log_view__polled(self, message: _Polled) -> None:
         message.stop()
-        start, count = message.start, message.count
-        reset = count < start or message.rewritten
-        if reset:
+        start, stop = message.update.start, message.update.stop
+        if message.update.rewritten:
             self._line_cache.clear()
             self._strip_cache.clear()
-            start = 0
-            self.clear_mark()
-            if self._filter_predicate is not None:
-                self.set_filter(self._filter_predicate, self.filter_label)
-        elif self._filter is not None and self._filter_predicate is not None and self._filter_done:
-            lines = self.logfile.lines(start, count)
+            self._wrap_cache = None
+        if self._filter is not None and self._filter_predicate is not None and self._filter_done:
+            lines = self.logfile.lines(start, stop)
             self._filter.extend(
                 start + i for i, line in enumerate(lines) if self._filter_predicate(start + i, line)
             )
         self._sync_rows()
-        self.post_message(self.Appended(self, start, count, reset=reset))
+        if message.update.rewritten:
+            self.refresh()
+        if stop > start:
+            self.post_message(self.Appended(self, start, stop))
 
     def _stick_to_end(self) -> None:
         rows = self.row_count
@@ -337,6 +354,16 @@ class LogView(ScrollView, can_focus=True):
             text.highlight_regex(self._search_re, self.get_component_rich_style("logview--match"))
         return text
 
+    def _marker_strip(self, boundary: int, row: int, width: int) -> Strip:
+        """The row where one generation of the file ended (rotation, truncation)."""
+        gutter_width = self._gutter_width()
+        marker = "▶" if row == self.cursor and self.has_focus else ">" if row == self.cursor else " "
+        gutter = Segment(" " * (gutter_width - 1) + marker, self.get_component_rich_style("logview--gutter"))
+        text = Text(literal(self.logfile.boundary_text(boundary)), style=self.get_component_rich_style("logview--rotated"),
+                    no_wrap=True, end="")
+        body = self._strip(text).crop_extend(0, max(0, width - gutter_width), None)
+        return Strip.join([Strip([gutter], gutter_width), body]).apply_style(self.rich_style)
+
     def _gutter(self, row: int, first: bool = True) -> Strip:
         width = self._gutter_width()
         index = self.line_index(row)
@@ -376,6 +403,9 @@ class LogView(ScrollView, can_focus=True):
         row = int(self.scroll_y) + y
         if row >= self.row_count:
             return Strip.blank(width, self.rich_style)
+        boundary = self.marker_at(row)
+        if boundary is not None:
+            return self._marker_strip(boundary, row, width)
         gutter = self._gutter(row)
         text_width = max(0, width - gutter.cell_length)
         scroll_x = int(self.scroll_x)
@@ -417,6 +447,11 @@ class LogView(ScrollView, can_focus=True):
         row = top
         gutter_width = self._gutter_width()
         while len(layout) < height and row < self.row_count:
+            boundary = self.marker_at(row)
+            if boundary is not None:
+                layout.append((row, self._marker_strip(boundary, row, width)))
+                row += 1
+                continue
             style = self._row_style(row)
             for part, body in enumerate(self._wrapped_rows(row, width - gutter_width)):
                 body = body.extend_cell_length(width - gutter_width)
@@ -430,7 +465,9 @@ class LogView(ScrollView, can_focus=True):
         return layout
 
     def _row_height(self, row: int) -> int:
-        return len(self._wrapped_rows(row, self.scrollable_content_region.width - self._gutter_width())) if self.wrap else 1
+        if not self.wrap or self.marker_at(row) is not None:
+            return 1
+        return len(self._wrapped_rows(row, self.scrollable_content_region.width - self._gutter_width()))
 
     def _last_page_top(self) -> int:
         rows, height = self.row_count, max(1, self.scrollable_content_region.height)
