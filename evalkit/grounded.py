@@ -5,13 +5,13 @@ scores well on ROUGE. These metrics check an answer against the sample's log ins
 against the reference answer.
 
 Definitions:
-- citations: line numbers ("line 12", "lines 12-15", "lines 3, 5 and 7", "L12"), backticked
-  spans, double-quoted strings of 8+ characters, and bare identifiers (block/job/container ids,
-  IPv4 addresses, UUIDs, 0x hex, paths, and tokens that start with a letter or `/`, contain a
-  digit and one of `_-.:/`).
-  A line number is valid when it lies within the log's numbered lines; any other citation when
-  it occurs in the log or in the digest the model was shown instead (case-insensitive,
-  whitespace collapsed; `<*>` in a quoted template matches any one token).
+- citations: line citations ("line 12", "lines 12-15", "lines 3, 5 and 7", "L12"), found and
+  checked by models.citations, the checker the app and the CLI use; quotes (backticked, double-
+  or single-quoted) and named entities (ids, addresses, paths, key=value, ExceptionNames), found
+  by the same module. A line citation is valid when its lines lie within the log's numbered
+  lines and contain what its sentence quotes or names (a range counts as its two ends); any
+  other citation when it occurs in the log or in the digest the model was shown instead
+  (case-insensitive, whitespace collapsed; `<*>` in a quoted template matches any one token).
 - citation_validity: valid citations / all citations, over every answer (micro average).
 - fabricated: share of answers with at least one invalid citation.
 - alert_coverage (labelled logs such as BGL): per answer, the share of the log's alert
@@ -28,28 +28,17 @@ import json
 import re
 from dataclasses import dataclass, field
 
-_LINE_REF = re.compile(
-    r"(?i)\b(?:lines?|L)\s*#?(\d+)(?:\s*(?:-|–|to|through)\s*#?(\d+))?"
-    r"((?:\s*(?:,|and|&|or)\s*#?\d+(?:\s*(?:-|–)\s*\d+)?)*)"
-)
-_MORE_REFS = re.compile(r"#?(\d+)(?:\s*(?:-|–)\s*(\d+))?")
-_BACKTICKED = re.compile(r"`([^`\n]{3,200})`")
-_QUOTED = re.compile(r"[\"“]([^\"”\n]{8,200})[\"”]")
-_IDENTIFIER = re.compile(
-    r"(?<![\w./:@-])(?:"
-    r"(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?"  # IPv4[:port]
-    r"|(?=[\w./:-]*\d)[A-Za-z/][\w./:-]*[_\-./:][\w./:-]*[A-Za-z0-9]"  # blk_-1, R02-M1-N0, /var/x1
-    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"  # UUID
-    r"|0x[0-9a-fA-F]{4,}"
-    r")(?![\w@-])"
-)
+from models.citations import contains_claim, find_claims
+from models.citations import check_citations as check_line_citations
+
+_NUMBERED = re.compile(r"(\d+) \| ?(.*)")
 _RANGE_EXPAND_LIMIT = 50
 
 
 @dataclass
 class Citations:
     lines: list[tuple[int, int]] = field(default_factory=list)  # inclusive ranges
-    strings: list[str] = field(default_factory=list)  # identifiers and quoted strings
+    strings: list[str] = field(default_factory=list)  # quotes and entities
     valid: int = 0
     invalid: list[str] = field(default_factory=list)
 
@@ -58,67 +47,40 @@ class Citations:
         return self.valid + len(self.invalid)
 
 
-def _normalize(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def extract_citations(answer: str) -> Citations:
-    citations = Citations()
-    line_spans: list[tuple[int, int]] = []
-    for m in _LINE_REF.finditer(answer):
-        first = int(m.group(1))
-        citations.lines.append((first, int(m.group(2)) if m.group(2) else first))
-        for more in _MORE_REFS.finditer(m.group(3) or ""):
-            start = int(more.group(1))
-            citations.lines.append((start, int(more.group(2)) if more.group(2) else start))
-        line_spans.append(m.span())
-    seen: set[str] = set()
-    for pattern in (_BACKTICKED, _QUOTED):
-        for m in pattern.finditer(answer):
-            value = m.group(1).strip()
-            if value and value not in seen and not _LINE_REF.fullmatch(value):
-                seen.add(value)
-                citations.strings.append(value)
-    for m in _IDENTIFIER.finditer(answer):
-        value = m.group(0).rstrip(".:")
-        inside_line_ref = any(a <= m.start() < b for a, b in line_spans)
-        if not inside_line_ref and not any(value in s for s in seen):
-            seen.add(value)
-            citations.strings.append(value)
-    return citations
-
-
 def check_citations(answer: str, log: str, first_line: int, shown: str | None = None) -> Citations:
     """Citations of `answer` with each marked valid or not against the numbered `log`.
 
     `shown` is the digest the model read instead of the raw log, if any: quoting it is grounded
     too. A `<*>` in a quote (a template copied from the digest) matches any text.
     """
-    citations = extract_citations(answer)
+    texts = _numbered_lines(log, first_line)
     last_line = first_line + log.count("\n")
     sources = [log] if shown is None else [log, shown]
-    normalized = [_normalize(text) for text in sources]
-    for start, end in citations.lines:
-        for n in {start, end}:
-            if first_line <= n <= last_line:
-                citations.valid += 1
-            else:
-                citations.invalid.append(f"line {n}")
-    for value in citations.strings:
-        if any(_occurs(value, text, norm) for text, norm in zip(sources, normalized, strict=True)):
+    seen = "\n".join(sources)
+    citations = Citations()
+    for cited in check_line_citations(answer, texts.get, first_line=first_line, last_line=last_line, shown=seen):
+        citations.lines.append((cited.start, cited.end))
+        ends = 1 if cited.start == cited.end else 2
+        if cited.valid:
+            citations.valid += ends
+        else:
+            citations.invalid.extend([cited.text] * ends)
+    for claim in find_claims(answer, shown=seen):
+        citations.strings.append(claim.text)
+        if any(contains_claim(text, claim) for text in sources):
             citations.valid += 1
         else:
-            citations.invalid.append(value)
+            citations.invalid.append(claim.text)
     return citations
 
 
-def _occurs(value: str, text: str, normalized_text: str) -> bool:
-    if value in text or _normalize(value) in normalized_text:
-        return True
-    if "<*>" not in value:
-        return False
-    parts = [re.escape(part) for part in _normalize(value).split("<*>")]
-    return re.search(r"\S*".join(parts), normalized_text) is not None
+def _numbered_lines(log: str, first_line: int) -> dict[int, str]:
+    """Line number -> text of a log numbered as models.prompts.number_lines does."""
+    texts: dict[int, str] = {}
+    for i, row in enumerate(log.split("\n")):
+        match = _NUMBERED.fullmatch(row)
+        texts[int(match.group(1)) if match else first_line + i] = match.group(2) if match else row
+    return texts
 
 
 def cited_lines(citations: Citations) -> set[int]:

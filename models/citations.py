@@ -390,7 +390,8 @@ def _claims(masked: str, quotes: list[re.Match[str]], cite_spans: list[tuple[int
     quoted: list[str] = []
     for m in quotes:
         inner = next(g for g in (m.group("code"), m.group("dq"), m.group("curly"), m.group("sq")) if g)
-        if _checkable_quote(inner):
+        scare = m.group("code") is None and len(inner.split()) == 1 and not _is_entity(_trim(inner), shown)
+        if not scare and _checkable_quote(inner):  # a "spike" in quotes is emphasis, `spike` a quote
             quoted.append(_fold(inner))
             yield inner.strip(), "quote", m.span()
     free = _mask(masked, cite_spans)

@@ -146,3 +146,9 @@ def test_summary_and_json_name_the_failures() -> None:
         "line": 900, "end": 900, "valid": False, "reason": "line 900 is outside the log (lines 1-234)",
     }
     assert summary_line([]) == "citations: none"
+
+
+def test_a_one_word_scare_quote_is_emphasis_but_a_backticked_word_is_a_quote() -> None:
+    assert invalid('Line 104 shows the "spike".') == {}
+    assert invalid("Line 104 shows the `spike`.") == {"Line 104": "line 104 does not contain 'spike'"}
+    assert invalid('Line 104 shows "DB_POOL_TIMEOUT".') == {"Line 104": "line 104 does not contain 'DB_POOL_TIMEOUT'"}
