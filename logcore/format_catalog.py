@@ -114,10 +114,12 @@ def zookeeper(line: str) -> Fields | None:
 _JAVA_LEVEL = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|FINE|FINER|FINEST|CONFIG"
 # The logger is optional: `%d %-5level [%thread] %msg` layouts have none, and without it such
 # lines would fall to syslog (its ISO form reads the level as a host name) and lose their level.
+# Loggers may carry brackets and slashes (Tomcat's `o.a.c.c.C.[.[.[/].[dispatcherServlet]`);
+# tab-separated layouts (zap's console encoder) put a caller between tabs instead.
 _JAVA = re.compile(
     rf"^(?P<ts>{_ISO}|\d\d/\d\d/\d\d \d\d:\d\d:\d\d|\d\d:\d\d:\d\d[.,]\d{{3}})\s+"
     rf"(?:\[[^\]]*\]\s+)?(?P<level>{_JAVA_LEVEL})(?:\s+\d+\s+---)?(?:\s+\[.*?\])?"
-    r"(?:\s+(?P<component>[\w.$-]+(?:\[[^\]]*\])?)(?:\s*:|\s+-)(?=\s|$))?" + _REST)
+    r"(?:\s+(?P<component>[\w.$-][\w.$/\[\]-]*)(?:\s*:|\s+-)(?=\s|$)|\t(?P<caller>[^\t\s]+)(?=\t))?" + _REST)
 
 
 def log4j(line: str) -> Fields | None:
@@ -126,7 +128,7 @@ def log4j(line: str) -> Fields | None:
         return None
     ts = m["ts"]
     stamp = timestamps.slashed(ts) if "/" in ts else timestamps.iso(ts) if "-" in ts else None
-    return Fields(stamp, normalize_level(m["level"]), m["component"], _msg(m))
+    return Fields(stamp, normalize_level(m["level"]), m["component"] or m["caller"], _msg(m))
 
 
 # -- Python logging -------------------------------------------------------------------------------
@@ -185,10 +187,12 @@ def syslog_5424(line: str) -> Fields | None:
 
 _APACHE_ERROR = re.compile(
     r"^\[(?P<ts>[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d(?:\.\d+)? \d{4})\]\s+"
-    r"\[(?:(?P<component>[\w-]+):)?(?P<level>\w+)\]" + _REST)
+    r"\[(?:(?P<component>[\w-]+):)?(?P<level>\w+)\](?:\s+\[pid [^\]]*\])?" + _REST)
 
 
 def apache_error(line: str) -> Fields | None:
+    """Apache 2.2 `[date] [level] message`; 2.4's `[module:level] [pid N:tid N]` too (the
+    `[client A]` field stays in the message, as loghub has it)."""
     m = _APACHE_ERROR.match(line)
     if m is None:
         return None

@@ -16,7 +16,8 @@ from datetime import datetime
 from itertools import chain, islice
 
 from logcore.format_catalog import CATALOGUE, Fields, Parser, unknown
-from logcore.header_detect import learned_layout
+from logcore.format_catalog import Layout
+from logcore.header_detect import learned_layout, nested_layout
 
 SAMPLE_LINES = 200
 _DETECT_CHARS = 4096  # a line's head tells its layout; huge lines would only slow detection down
@@ -75,9 +76,13 @@ def detect_format(sample: list[str]) -> LogFormat:
         if hits > best_hits:
             best, best_hits = fmt, hits
     if best_hits >= _MIN_SHARE * len(heads):
-        return best
-    learned = learned_layout(heads)
-    return UNKNOWN if learned is None else LogFormat(learned.name, learned.parse, learned.multiline)
+        layout = Layout(best.name, best.matcher, best.multiline)
+    else:
+        layout = learned_layout(heads)
+        if layout is None:
+            return UNKNOWN
+    layout = nested_layout(layout, heads) or layout
+    return LogFormat(layout.name, layout.parse, layout.multiline)
 
 
 def _continues(fmt: LogFormat, line: str) -> bool:

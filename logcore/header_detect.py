@@ -73,6 +73,7 @@ class Unit:
     kind: str  # "time", "level", "bracket", "kv", "prog", "name", "logger", "number", "word"
     glue: str  # the class of separator after it: "ws", "pad", "pipe", "dash", "comma", "colon", ...
     stamp: str = ""  # which `timestamps.HEAD_STAMPS` spelling, for "time"
+    text: str = ""
 
     @property
     def weak(self) -> bool:
@@ -113,7 +114,7 @@ def _next_unit(line: str, pos: int, may_be_time: bool) -> tuple[Unit | None, int
             if m is not None and _balanced(m[0]):
                 glue = _GLUE.match(line, m.end())
                 if glue is not None:
-                    return Unit("time", _glue_class(glue), name), glue.end()
+                    return Unit("time", _glue_class(glue), name, m[0]), glue.end()
     for kind, pattern in _KIND_RE.items():
         m = pattern.match(line, pos)
         if m is None or not m[0]:
@@ -121,7 +122,9 @@ def _next_unit(line: str, pos: int, may_be_time: bool) -> tuple[Unit | None, int
         glue = _GLUE.match(line, m.end())
         if glue is None:
             continue
-        return Unit(kind, _glue_class(glue)), glue.end()
+        if kind == "level" and len(m[0]) == 1 and pos == 0:
+            continue  # a lone letter opening a line is a word, not a level
+        return Unit(kind, _glue_class(glue), "", m[0]), glue.end()
     return None, pos
 
 
@@ -209,6 +212,7 @@ def learn_header(sample: Sequence[str]) -> LearnedHeader | None:
     shape, count = Counter(shapes).most_common(1)[0]
     if count < _MODE_SHARE * len(heads) or not shape:
         shape = _common_prefix(shapes, _PREFIX_SHARE * len(heads))
+    shape = _without_constant_letters(shape, shapes, read)
     padded = _padded_positions(shape, shapes, read)
     while shape and shape[-1][0] in _WEAK and shape[-1][1] not in _FIELD_GLUE and len(shape) - 1 not in padded:
         shape = shape[:-1]
@@ -229,6 +233,17 @@ def _common_prefix(shapes: list[tuple], needed: float) -> tuple:
             prefixes[shape[:n]] += 1
     fitting = [p for p, c in prefixes.items() if c >= needed]
     return max(fitting, key=len) if fitting else ()
+
+
+def _without_constant_letters(shape: tuple, shapes: list[tuple], read: list[list[Unit]]) -> tuple:
+    """A one-letter level column that never changes is a flag (a stream's `F`), not a level."""
+    lines = [units for s, units in zip(shapes, read) if s[:len(shape)] == shape]
+    out = list(shape)
+    for i, (kind, glue, stamp) in enumerate(shape):
+        if kind == "level" and lines and all(len(units[i].text) == 1 for units in lines) \
+                and len({units[i].text for units in lines}) == 1:
+            out[i] = ("word", glue, stamp)
+    return tuple(out)
 
 
 def _padded_positions(shape: tuple, shapes: list[tuple], read: list[list[Unit]]) -> frozenset[int]:
@@ -274,3 +289,27 @@ def learned_layout(sample: Sequence[str]) -> Layout | None:
     if header is None:
         return None
     return Layout(header.name, header.parse, header.has_time)
+
+
+def nested_layout(outer: Layout, sample: Sequence[str]) -> Layout | None:
+    """`outer` reading the header its messages carry in turn, when most of them start with a
+    timestamp: container runtimes, syslog relays and log shippers wrap an application's own
+    log line (`<time> stdout F <the app's line>`), whose header would otherwise stay in the message."""
+    messages = [fields.message for fields in map(outer.parse, sample) if fields is not None]
+    if not messages:
+        return None
+    inner = learn_header(messages)
+    if inner is None or not inner.has_time:
+        return None
+
+    def parse(line: str) -> Fields | None:
+        fields = outer.parse(line)
+        if fields is None:
+            return None
+        inside = inner.parse(fields.message)
+        if inside is None:
+            return fields
+        return Fields(fields.timestamp or inside.timestamp, inside.level or fields.level,
+                      inside.component or fields.component, inside.message)
+
+    return Layout(f"{outer.name} + {inner.name}", parse, outer.multiline)
