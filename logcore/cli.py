@@ -19,9 +19,9 @@ from rich.text import Text
 
 from logcore.anomaly import Analysis, analyze
 from logcore.digest import build_digest
-from logcore.errors import LogInputError
 from logcore.findings import find_incidents
 from logcore.levels import LEVELS
+from logcore.line_range import parse_line_range
 from logcore.printable import printable
 from logcore.reader import LoadedLog, read_text
 from logcore.token_estimate import estimate_tokens
@@ -29,20 +29,8 @@ from logcore.token_estimate import estimate_tokens
 _TEMPLATE_WIDTH = 160
 
 
-def _parse_range(value: str | None) -> tuple[int | None, int | None] | None:
-    if value is None:
-        return None
-    start, sep, end = value.partition(":") if ":" in value else value.partition("-")
-    try:
-        first = int(start) if start else None
-        last = int(end) if end else (None if sep else first)
-    except ValueError:
-        raise LogInputError(f"invalid line range {value!r}; use START:END, e.g. --lines 100:250") from None
-    return first, last
-
-
 def _load(path: str, line_range: str | None) -> tuple[LoadedLog, list[str]]:
-    loaded = read_text(path, lines=_parse_range(line_range))
+    loaded = read_text(path, lines=parse_line_range(line_range))
     for note in loaded.notes:
         click.echo(f"logchat: note: {note}", err=True)
     # split("\n"), not splitlines(): a stray \x0b or \u2028 inside a line must not shift numbering.

@@ -18,16 +18,9 @@ from typing import Any
 import click
 
 from logcore.errors import ExitCode, LogchatError
+from logcore.line_range import parse_line_range
+from logcore.printable import printable
 from models.prompts import TASK_QUESTIONS, Task, build_messages, Turn
-
-# C0 and C1 control characters except tab and newline: a hostile log echoed by the model must
-# not move the cursor, recolour the terminal or set its title.
-_CONTROL = {c: None for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
-
-
-def printable(text: str) -> str:
-    return text.translate(_CONTROL)
-
 
 def note(message: str) -> None:
     click.echo(f"logchat: {printable(message)}", err=True)
@@ -53,24 +46,11 @@ class Outcome:
     interrupted: bool = False
 
 
-def parse_lines(value: str | None) -> tuple[int | None, int | None] | None:
-    """`A:B`, `A:` or `:B`, 1-based and inclusive (also `A-B`)."""
-    if value is None:
-        return None
-    sep = ":" if ":" in value else "-"
-    start, found, stop = value.partition(sep)
-    try:
-        if not found:
-            raise ValueError
-        return (int(start) if start.strip() else None, int(stop) if stop.strip() else None)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a line range; use A:B, A: or :B (1-based)") from None
-
-
 def analysis_options(func: Callable) -> Callable:
     options = [
         click.argument("file", type=str),
-        click.option("--lines", "lines", metavar="A:B", help="Only lines A to B (1-based, inclusive)."),
+        click.option("--lines", "lines", metavar="A:B",
+                     help="Only lines A to B (1-based, inclusive); also A:, :B or one line N."),
         click.option("--tail", type=click.IntRange(min=1), metavar="N", help="Only the last N lines."),
         click.option("--model", "model", metavar="SPEC",
                      help="gguf:PATH, hf:REPO/FILE.gguf, openai:URL[#model]; with --endpoint, the remote model name."),
@@ -87,7 +67,7 @@ def analysis_options(func: Callable) -> Callable:
 
 
 def _options(**kwargs: Any) -> Options:
-    kwargs["lines"] = parse_lines(kwargs.get("lines"))
+    kwargs["lines"] = parse_line_range(kwargs.get("lines"))
     return Options(**kwargs)
 
 
@@ -256,7 +236,7 @@ def _stream_to_terminal(
                     on_first()
                 outcome.answer.append(value)
                 if echo:
-                    sys.stdout.write(printable(value))
+                    sys.stdout.write(printable(value, keep_newlines=True))
                     sys.stdout.flush()
                 continue
             if kind == "error":
