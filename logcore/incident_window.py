@@ -3,11 +3,12 @@
 Every log has some trouble all the time (404s, a retried transient error, a slow request), so
 "an error happened" marks no incident; a stretch where trouble lines come far faster than the
 log's own background rate does. Each trouble record earns 1 and every record costs `p`, a rate
-well above the background; the stretch with the largest total (a maximum-sum segment, one pass
-over the trouble records only) is the densest burst, and it starts and ends on trouble lines.
-It counts as an incident only when its trouble count is improbable at the background rate
-(a Chernoff bound on the Poisson tail), so a log without an incident ranks nothing. Further
-windows are searched for on either side of the first.
+between the background and the incident's; the stretch with the largest total (a maximum-sum
+segment, one pass over the trouble records only) is the densest burst, and it starts and ends
+on trouble lines. Neither rate is known in advance, so a grid of costs proposes segments and
+Kulldorff's scan statistic (the Poisson log-likelihood ratio of "this stretch has its own rate")
+chooses among them. A window counts only when that ratio is high, so a log without an incident
+ranks nothing. Further windows are searched for on either side of the first.
 
 Positions are record indexes, not times: many logs have no timestamps, and a record's position
 needs no parsing.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,9 +27,9 @@ from logcore.record_scan import Columns
 
 TROUBLE = 0.35  # badness from which a record is trouble: a WARN, an ERROR, or strong error words
 _MIN_TROUBLE = 5  # fewer trouble records than this are never an incident
-_MIN_SURPRISE = 12.0  # -ln P(this many at the background rate): about 1 in 160,000
+_MIN_RATIO = 12.0  # the scan statistic (log-likelihood ratio) a window needs
 _MAX_WINDOWS = 4
-_BINS = 100
+_COSTS = (0.02, 0.035, 0.06, 0.1, 0.16, 0.25, 0.4, 0.6)  # trouble per record, calm to stormy
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Window:
     start: int  # first trouble record: the onset
     end: int  # last trouble record
     trouble: int  # trouble records inside
-    surprise: float  # -ln P of that many at the background rate; higher = clearer incident
+    surprise: float  # the scan statistic: higher = clearer incident
     background: float  # trouble records per record outside the windows
     peak: int  # record where the densest part of the window begins
 
@@ -107,36 +107,54 @@ def find_windows(trouble: Sequence[int], records: int) -> list[Window]:
     """Significant incident windows, the clearest first."""
     if len(trouble) < _MIN_TROUBLE or records <= 0:
         return []
-    background = _background_rate(trouble, records)
-    cost = max(2.5 * background, background + 0.03, 0.05)
     windows: list[Window] = []
-    pending = [(0, len(trouble))]
+    pending = [(0, len(trouble), 0, records)]
     while pending and len(windows) < _MAX_WINDOWS:
-        lo, hi = pending.pop()
-        found = _densest(trouble, lo, hi, cost)
+        lo, hi, first, stop = pending.pop()
+        found = _best_segment(trouble, lo, hi, stop - first)
         if found is None:
             continue
-        a, b = _trim(trouble, *found)
+        (a, b), score = found
         k = b - a + 1
         length = trouble[b] - trouble[a] + 1
-        outside_records = max(records - length, 1)
-        rate_out = max((len(trouble) - k) / outside_records, 0.5 / records)
-        surprise = _poisson_surprise(k, rate_out * length)
-        if k >= _MIN_TROUBLE and surprise >= _MIN_SURPRISE:
-            peak = _peak(trouble, a, b)
-            windows.append(Window(trouble[a], trouble[b], k, round(surprise, 1), rate_out, peak))
-            pending.extend(((lo, a), (b + 1, hi)))
+        rate_out = max((hi - lo - k) / max(stop - first - length, 1), 0.5 / records)
+        if k >= _MIN_TROUBLE and score >= _MIN_RATIO:
+            windows.append(Window(trouble[a], trouble[b], k, round(score, 1), rate_out, _peak(trouble, a, b)))
+            pending.extend(((lo, a, first, trouble[a]), (b + 1, hi, trouble[b] + 1, stop)))
     windows.sort(key=lambda w: -w.surprise)
     return windows
 
 
-def _background_rate(trouble: Sequence[int], records: int) -> float:
-    """The median share of trouble records over a hundred equal slices of the log."""
-    size = max(10, records // _BINS)
-    slices = max(1, math.ceil(records / size))
-    counts = Counter(i // size for i in trouble)
-    rates = sorted(counts.get(b, 0) / size for b in range(slices))
-    return rates[len(rates) // 2]
+def _best_segment(trouble: Sequence[int], lo: int, hi: int, records: int) -> tuple[tuple[int, int], float] | None:
+    """The segment of trouble[lo:hi] (spread over `records`) with the highest scan statistic."""
+    total = hi - lo
+    if total < _MIN_TROUBLE:
+        return None
+    best: tuple[tuple[int, int], float] | None = None
+    tried: set[tuple[int, int]] = set()
+    for cost in _COSTS:
+        found = _densest(trouble, lo, hi, cost)
+        if found is None:
+            continue
+        span = _trim(trouble, *found)
+        if span in tried:
+            continue
+        tried.add(span)
+        a, b = span
+        score = _scan_ratio(b - a + 1, trouble[b] - trouble[a] + 1, total, records)
+        if best is None or score > best[1]:
+            best = (span, score)
+    return best
+
+
+def _scan_ratio(k: int, length: int, total: int, records: int) -> float:
+    """Kulldorff's Poisson log-likelihood ratio for k of `total` events in `length` of `records`."""
+    expected = total * length / max(records, 1)
+    if k <= expected or expected <= 0.0:
+        return 0.0
+    rest, rest_expected = total - k, total - expected
+    outside = rest * math.log(rest / rest_expected) if rest > 0 and rest_expected > 0 else 0.0
+    return k * math.log(k / expected) + outside
 
 
 def _densest(trouble: Sequence[int], lo: int, hi: int, cost: float) -> tuple[int, int] | None:
@@ -167,13 +185,6 @@ def _trim(trouble: Sequence[int], a: int, b: int) -> tuple[int, int]:
     while b - a >= 4 and trouble[b] - trouble[b - 1] > limit:
         b -= 1
     return a, b
-
-
-def _poisson_surprise(k: int, expected: float) -> float:
-    """-ln of the Chernoff bound on P(X >= k) for X ~ Poisson(expected)."""
-    if k <= expected:
-        return 0.0
-    return k * math.log(k / expected) - k + expected
 
 
 def _peak(trouble: Sequence[int], a: int, b: int) -> int:
