@@ -156,7 +156,7 @@ def python(line: str) -> Fields | None:
 
 _SYSLOG_TS = rf"[A-Z][a-z]{{2}}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d|{_ISO}"
 _SYSLOG = re.compile(
-    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL})(?:\s|$))\S+"
+    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL})(?:\s|$))[^\s=]+(?=\s|$)"
     r"(?:\s+(?P<component>.*?)(?:\[\d+\])?:(?=\s|$))?" + _REST)
 
 
