@@ -20,7 +20,8 @@ import click
 from logcore.errors import ExitCode, LogchatError
 from logcore.line_range import parse_line_range
 from logcore.printable import printable
-from models.prompts import TASK_QUESTIONS, Task, build_messages, Turn
+from models.prompts import TASK_QUESTIONS, Task, Turn
+from models.session import Piece
 
 def note(message: str) -> None:
     click.echo(f"logchat: {printable(message)}", err=True)
@@ -42,6 +43,7 @@ class Options:
 @dataclass
 class Outcome:
     answer: list[str] = field(default_factory=list)
+    citations: list[Any] = field(default_factory=list)  # models.citations.Citation, in answer order
     error: LogchatError | None = None
     interrupted: bool = False
 
@@ -75,10 +77,13 @@ def _task_command(task: Task, help_text: str) -> click.Command:
     @click.command(name=task.value, help=help_text)
     @analysis_options
     def command(**kwargs: Any) -> None:
-        run_analysis(_options(**kwargs), TASK_QUESTIONS[task])
+        run_analysis(_options(**kwargs), TASK_QUESTIONS[task], with_findings=task in EVIDENCE_TASKS)
 
     return command
 
+
+# The tasks that start from the log core's findings (the incident, its likely causes).
+EVIDENCE_TASKS = frozenset({Task.SUMMARIZE, Task.ROOT_CAUSE})
 
 summarize = _task_command(Task.SUMMARIZE, "Stream a summary of a log. FILE may be - (stdin) or compressed.")
 rootcause = _task_command(Task.ROOT_CAUSE, "Stream a root-cause analysis of a log.")
@@ -96,9 +101,9 @@ def ask(question: str, **kwargs: Any) -> None:
     run_analysis(_options(**kwargs), question.strip())
 
 
-def run_analysis(opts: Options, question: str) -> None:
+def run_analysis(opts: Options, question: str, *, with_findings: bool = False) -> None:
     try:
-        outcome = _analyse(opts, question)
+        outcome = _analyse(opts, question, with_findings)
     except KeyboardInterrupt:  # before the answer started: loading, reading, fitting
         note("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
@@ -113,10 +118,10 @@ def run_analysis(opts: Options, question: str) -> None:
         sys.exit(int(outcome.error.exit_code))
 
 
-def _analyse(opts: Options, question: str) -> Outcome:
+def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
     from logcore.reader import read_text
-    from models.context import fit_log
     from models.resolve import resolve_backend
+    from models.session import LogSlice, citation_checker, find_evidence, prepare, stream_answer
     from models.settings import load_settings
 
     settings = load_settings(
@@ -129,39 +134,58 @@ def _analyse(opts: Options, question: str) -> Outcome:
     log = read_text(opts.file, lines=opts.lines, tail=opts.tail)
     for message in log.notes:
         note(message)
+    # split("\n"), not splitlines(): a stray \x0b or \u2028 inside a line must not shift numbering.
+    scope = LogSlice(log.text.split("\n"), log.first_line, log.source)
+    findings = find_evidence(scope) if with_findings else None
+    if findings is not None:
+        note(_findings_note(findings))
     backend = resolve_backend(settings=settings)
     if hasattr(backend, "on_notice"):
         backend.on_notice = note
     outcome: Outcome | None = None
     try:
         note(f"model {backend.name}, context {backend.context_size:,} tokens")
-        fitted = fit_log(
-            log.text, question, backend,
-            reserve_tokens=settings.max_tokens, budget_tokens=settings.log_tokens,
-            first_line=log.first_line, source=log.source,
-        )
-        note(f"{log.source}: lines {log.first_line:,}-{log.first_line + log.line_count - 1:,}; {fitted.describe()}")
+        prepared = prepare(backend, scope, question, settings, findings=findings)
+        fitted = prepared.fitted
+        note(f"{log.source}: lines {log.first_line:,}-{scope.last_line:,}; {fitted.describe()}")
         if not fitted.exact:
             note(f"token counts are {backend.token_estimate_note}")
         for message in fitted.omitted:
             note(f"left out: {message}")
-        messages = build_messages(fitted.text, [Turn(question)])
+        messages = prepared.messages([Turn(question)])
+        checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line)
         outcome = _stream_to_terminal(
-            lambda cancel: backend.stream(
-                messages, max_tokens=settings.max_tokens, temperature=settings.temperature, cancel=cancel
-            ),
+            lambda cancel: stream_answer(backend, messages, settings, cancel=cancel, checker=checker),
             echo=not opts.as_json,
             on_first=lambda: _report_redaction(backend),
         )
         if not outcome.answer:
             _report_redaction(backend)
         _report_usage(backend, outcome)
+        if checker is not None:
+            _report_citations(outcome)
         if opts.as_json:
-            _print_json(opts, backend, log, fitted, outcome)
+            _print_json(backend, log, scope, prepared, findings, outcome)
         return outcome
     finally:
         if outcome is None or not outcome.interrupted:  # an interrupted worker may still be in the model
             backend.close()
+
+
+def _findings_note(findings: Any) -> str:
+    """One stderr line: where the incident starts and which line most likely caused it."""
+    if not findings.incident or findings.onset is None:
+        return f"findings: no incident found in lines {findings.first_line:,}-{findings.last_line:,}"
+    text = f"findings: incident from line {findings.onset.line:,}"
+    if findings.causes:
+        text += ", likely cause line " + ", ".join(f"{c.line:,}" for c in findings.causes[:3])
+    return text + " (in the prompt)"
+
+
+def _report_citations(outcome: Outcome) -> None:
+    from models.citations import summary_line
+
+    note(summary_line(outcome.citations))
 
 
 def _report_redaction(backend: Any) -> None:
@@ -183,14 +207,15 @@ def _report_usage(backend: Any, outcome: Outcome) -> None:
     note(", ".join(parts))
 
 
-def _print_json(opts: Options, backend: Any, log: Any, fitted: Any, outcome: Outcome) -> None:
+def _print_json(backend: Any, log: Any, scope: Any, prepared: Any, findings: Any, outcome: Outcome) -> None:
+    fitted = prepared.fitted
     payload = {
         "answer": "".join(outcome.answer),
         "complete": outcome.error is None and not outcome.interrupted,
         "error": str(outcome.error) if outcome.error else None,
         "model": backend.name,
         "source": log.source,
-        "lines": [log.first_line, log.first_line + log.line_count - 1],
+        "lines": [scope.first_line, scope.last_line],
         "usage": backend.last_usage.as_dict(),
         "log": {
             "tokens": fitted.tokens,
@@ -200,13 +225,15 @@ def _print_json(opts: Options, backend: Any, log: Any, fitted: Any, outcome: Out
             "omitted": fitted.omitted,
             "notes": log.notes,
         },
+        "findings": findings.to_json() if findings is not None else None,
+        "citations": [c.to_json() for c in outcome.citations],
         "redaction": getattr(backend, "last_redaction", {}),
     }
     click.echo(json.dumps(payload, ensure_ascii=False))
 
 
 def _stream_to_terminal(
-    start: Callable[[threading.Event], Iterator[str]], *, echo: bool, on_first: Callable[[], None]
+    start: Callable[[threading.Event], Iterator[Piece]], *, echo: bool, on_first: Callable[[], None]
 ) -> Outcome:
     """Run the stream in a worker; the main thread prints and stays responsive to Ctrl-C."""
     cancel = threading.Event()
@@ -214,8 +241,8 @@ def _stream_to_terminal(
 
     def work() -> None:
         try:
-            for delta in start(cancel):
-                deltas.put(("text", delta))
+            for piece in start(cancel):
+                deltas.put(("text", piece))
             deltas.put(("done", None))
         except LogchatError as error:
             deltas.put(("error", error))
@@ -232,11 +259,14 @@ def _stream_to_terminal(
             except queue.Empty:
                 continue
             if kind == "text":
+                outcome.citations.extend(value.citations)
+                if not value.text:
+                    continue
                 if not outcome.answer:
                     on_first()
-                outcome.answer.append(value)
+                outcome.answer.append(value.text)
                 if echo:
-                    sys.stdout.write(printable(value, keep_newlines=True))
+                    sys.stdout.write(printable(value.text, keep_newlines=True))
                     sys.stdout.flush()
                 continue
             if kind == "error":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from logcore.errors import LogchatError, ModelError
 from models.backend import Backend
-from models.prompts import SYSTEM_PROMPT, first_user_content, number_line, number_lines
+from models.prompts import findings_block, first_user_content, number_line, number_lines, system_prompt
 
 LOCAL_LOG_TOKENS = 2048
 DEFAULT_RESERVE_TOKENS = 512  # room for the answer
@@ -51,9 +51,15 @@ class FittedLog:
         return f"log: {self.tokens:,} tokens{kind} in, {self.policy}, budget {self.budget:,}"
 
 
-def log_budget(backend: Backend, question: str, *, reserve_tokens: int, budget_tokens: int | None) -> int:
-    """Tokens the log may use: the context minus prompt scaffolding minus the answer's room."""
-    scaffold = backend.count_tokens(SYSTEM_PROMPT) + backend.count_tokens(first_user_content(question, ""))
+def log_budget(backend: Backend, question: str, *, reserve_tokens: int, budget_tokens: int | None,
+               findings_text: str = "") -> int:
+    """Tokens the log may use: the context minus prompt scaffolding minus the answer's room.
+
+    The one budget rule of the project (CLI and app alike). Findings that open the prompt are
+    paid for out of the log's share, so adding evidence never pushes the answer out of the context.
+    """
+    scaffold = backend.count_tokens(system_prompt(bool(findings_text.strip()))) + backend.count_tokens(
+        first_user_content(question, "", findings_text))
     available = backend.context_size - scaffold - TEMPLATE_OVERHEAD_TOKENS - reserve_tokens
     if available < MIN_LOG_TOKENS:
         raise ModelError(
@@ -62,6 +68,8 @@ def log_budget(backend: Backend, question: str, *, reserve_tokens: int, budget_t
         )
     if budget_tokens is None:
         budget_tokens = LOCAL_LOG_TOKENS if backend.counts_exact else available
+    if findings_text.strip():
+        budget_tokens -= backend.count_tokens(findings_block(findings_text))
     return max(MIN_LOG_TOKENS, min(budget_tokens, available))
 
 
@@ -75,22 +83,45 @@ def fit_log(
     first_line: int = 1,
     source: str = "",
     numbered: bool = False,
+    findings_text: str = "",
+    digest: bool = False,
 ) -> FittedLog:
     """The log as the model will read it: raw lines are numbered (`N | line`, the training
     layout); `numbered=True` means the caller already numbered a non-contiguous selection."""
-    budget = log_budget(backend, question, reserve_tokens=reserve_tokens, budget_tokens=budget_tokens)
+    return fit_lines(log_text.split("\n"), question, backend, reserve_tokens=reserve_tokens,
+                     budget_tokens=budget_tokens, first_line=first_line, source=source,
+                     numbered=numbered, findings_text=findings_text, digest=digest)
+
+
+def fit_lines(
+    lines: Sequence[str],
+    question: str,
+    backend: Backend,
+    *,
+    reserve_tokens: int = DEFAULT_RESERVE_TOKENS,
+    budget_tokens: int | None = None,
+    first_line: int = 1,
+    source: str = "",
+    numbered: bool = False,
+    findings_text: str = "",
+    digest: bool = False,
+) -> FittedLog:
+    """`fit_log` over lines already split; `digest=True` digests even a log that would fit whole
+    (the app's whole-file scope promises a digest)."""
+    budget = log_budget(backend, question, reserve_tokens=reserve_tokens, budget_tokens=budget_tokens,
+                        findings_text=findings_text)
     exact = backend.counts_exact
-    lines = log_text.split("\n")
-    whole = log_text if numbered else number_lines(lines, first_line)
-    if len(whole) <= budget * MAX_CHARS_PER_TOKEN:
-        tokens = backend.count_tokens(whole)
-        if tokens <= budget:
-            return FittedLog(whole, tokens, POLICY_WHOLE, [], budget, exact)
-    digest = _digest_builder()
+    if not digest:
+        whole = "\n".join(lines) if numbered else number_lines(lines, first_line)
+        if len(whole) <= budget * MAX_CHARS_PER_TOKEN:
+            tokens = backend.count_tokens(whole)
+            if tokens <= budget:
+                return FittedLog(whole, tokens, POLICY_WHOLE, [], budget, exact)
+    builder = _digest_builder()
     why_not_digest: list[str] = []
-    if digest is not None:
+    if builder is not None:
         try:
-            result = digest(lines, budget, backend.count_tokens, first_line=first_line, source=source)
+            result = builder(lines, budget, backend.count_tokens, first_line=first_line, source=source)
         except LogchatError as too_small:  # a digest has a floor (headers, counts): excerpt instead
             why_not_digest.append(f"no digest: {too_small}")
         else:

@@ -1,0 +1,155 @@
+"""One analysis request, the same for the one-shot CLI and the app.
+
+    scope lines -> findings (no model, fast) -> fit/digest within one log budget -> messages
+    -> stream, citations checked as it goes -> usage
+
+Each step returns data and touches no UI: the CLI prints it to stderr, the app posts it as
+messages from its worker. The findings come first because they are ready long before the
+model's first token, and because a small model answers better when it starts from them; their
+tokens are paid out of the log's budget (models.context.log_budget), never the answer's.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from models.backend import Backend
+from models.context import POLICY_DIGEST, FittedLog, fit_lines
+from models.prompts import Message, Turn, build_messages, number_line
+from models.settings import Settings
+
+if TYPE_CHECKING:
+    from logcore.findings import Findings
+    from models.citations import Citation, CitationChecker
+
+LineText = Callable[[int], "str | None"]
+
+
+@dataclass(frozen=True)
+class LogSlice:
+    """The lines an analysis reads. Contiguous lines start at `first_line` (1-based); a
+    non-contiguous selection (filtered lines) carries each line's number in `numbers`."""
+
+    lines: Sequence[str]
+    first_line: int = 1
+    source: str = ""
+    numbers: Sequence[int] | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def contiguous(self) -> bool:
+        return self.numbers is None
+
+    @property
+    def last_line(self) -> int:
+        if self.numbers is not None:
+            return self.numbers[-1] if self.numbers else self.first_line - 1
+        return self.first_line + len(self.lines) - 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def model_text(self) -> str:
+        """The lines as the model reads them: every line numbered with its number in the file."""
+        numbers = self.numbers if self.numbers is not None else range(self.first_line, self.last_line + 1)
+        return "\n".join(number_line(n, line) for n, line in zip(numbers, self.lines))
+
+    def line_text(self) -> LineText:
+        """Text of a 1-based file line inside this slice, None outside it (for citation checks)."""
+        if self.numbers is None:
+            first, lines = self.first_line, self.lines
+
+            def contiguous(number: int) -> str | None:
+                return lines[number - first] if first <= number < first + len(lines) else None
+
+            return contiguous
+        by_number = dict(zip(self.numbers, self.lines))
+        return by_number.get
+
+
+def find_evidence(log: LogSlice) -> Findings | None:
+    """The log core's findings for a contiguous slice (milliseconds for thousands of lines);
+    None for a non-contiguous selection, whose gaps would fake bursts and onsets."""
+    if not log.contiguous or not log.lines:
+        return None
+    from logcore.findings import find_incidents
+
+    return find_incidents(log.lines, first_line=log.first_line, source=log.source)
+
+
+def evidence_text(findings: Findings | None) -> str:
+    """What of the findings goes into the prompt: the brief of an incident, nothing otherwise
+    (a "no incident" block only costs tokens and changes nothing the model reads)."""
+    if findings is None or not findings.incident:
+        return ""
+    return findings.brief()
+
+
+@dataclass
+class Prepared:
+    """The log and the findings exactly as the model reads them, and what was left out."""
+
+    log_text: str
+    findings_text: str
+    fitted: FittedLog
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def digested(self) -> bool:
+        return self.fitted.policy == POLICY_DIGEST
+
+    def messages(self, turns: list[Turn]) -> list[Message]:
+        return build_messages(self.log_text, turns, findings_text=self.findings_text)
+
+
+def prepare(backend: Backend, log: LogSlice, question: str, settings: Settings, *,
+            findings: Findings | None = None, digest: bool = False) -> Prepared:
+    """Fit the slice (and the findings) into the model's context under the one budget rule.
+    Needs the model's tokenizer: call with the model lock held for a local model."""
+    findings_text = evidence_text(findings)
+    lines = log.lines if log.contiguous else log.model_text.split("\n")
+    fitted = fit_lines(
+        lines, question, backend,
+        reserve_tokens=settings.max_tokens, budget_tokens=settings.log_tokens,
+        first_line=log.first_line, source=log.source, numbered=not log.contiguous,
+        findings_text=findings_text, digest=digest,
+    )
+    return Prepared(fitted.text, findings_text, fitted, list(log.notes) + list(fitted.omitted))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One streamed fragment and the citations it completed (checked against the log)."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+
+
+def citation_checker(line_text: LineText, first_line: int, last_line: int) -> CitationChecker | None:
+    """The one citation checker (models.citations), or None where it is not installed yet."""
+    try:
+        from models.citations import CitationChecker
+    except ImportError:
+        return None
+    return CitationChecker(line_text, first_line=first_line, last_line=last_line)
+
+
+def stream_answer(backend: Backend, messages: list[Message], settings: Settings, *,
+                  cancel: threading.Event, checker: CitationChecker | None = None) -> Iterator[Piece]:
+    """The answer as it streams, each fragment with the citations it completed; the last piece
+    carries the citations only the end of the stream completes. `backend.last_usage` is final
+    once this ends. Setting `cancel` ends it early without an error."""
+    for fragment in backend.stream(messages, max_tokens=settings.max_tokens,
+                                   temperature=settings.temperature, cancel=cancel):
+        yield Piece(fragment, tuple(checker.feed(fragment)) if checker is not None else ())
+        if cancel.is_set():
+            break
+    if checker is not None:
+        rest = checker.finish()
+        if rest:
+            yield Piece("", tuple(rest))
