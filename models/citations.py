@@ -114,7 +114,8 @@ def check_citations(
 ) -> list[Citation]:
     """Every citation in `answer`, checked. `exempt`: text whose words are no claims about a
     line (the question, the file name). `shown`: what the model read (log, digest, findings);
-    a plain hyphenated word such as order-export counts as an entity only if it occurs there."""
+    a plain hyphenated or CamelCase word (order-export, HikariPool) counts as an entity only if it
+    occurs there."""
     checker = CitationChecker(line_text, first_line=first_line, last_line=last_line,
                               exempt=exempt, shown=shown)
     checker.feed(answer)
@@ -424,8 +425,10 @@ def _is_entity(token: str, shown: str) -> bool:
         return True
     if has_digit:
         return bool(separators) or len(token) >= 4
-    if not separators:
-        return len(token) >= 4 and _CAMEL.match(token) is not None
+    if not separators:  # a thrown error's name is a claim; OpenSSH or MySQL only if the log says so
+        if len(token) < 4 or _CAMEL.match(token) is None:
+            return False
+        return token.endswith(("Exception", "Error")) or _is_name(token, shown)
     if "/" in token:
         return token.count("/") >= 2
     if "." in token:

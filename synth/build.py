@@ -1,8 +1,8 @@
 """Turns accepted teacher answers into chat samples and splits them by chunk.
 
-Samples are built with `models.prompts.build_messages`, the same function inference uses, and
-the log is numbered exactly as the teacher saw it so every `line N` in an answer points at the
-line the student is shown. A chunk's samples (all tasks) go to one split only: otherwise the
+Samples are built with `models.prompts.build_messages`, the same function inference uses, with
+the same findings block the teacher saw, and the log is numbered exactly as the teacher saw it
+so every `line N` in an answer points at the line the student is shown. A chunk's samples (all tasks) go to one split only: otherwise the
 test set would hold logs the model was trained on.
 """
 
@@ -52,7 +52,8 @@ def answer_turns(spec: TaskSpec, answer: Any) -> list[Turn]:
 
 def make_sample(record: dict[str, Any], spec: TaskSpec, chunk: Chunk) -> Sample:
     return Sample(
-        messages=build_messages(chunk.numbered_text(), answer_turns(spec, record["answer"])),
+        messages=build_messages(chunk.numbered_text(), answer_turns(spec, record["answer"]),
+                                findings_text=chunk.findings_text),
         task=spec.name,
         system=chunk.system,
         chunk_id=chunk.id,

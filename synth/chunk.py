@@ -13,9 +13,11 @@ import json
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 from logcore.errors import LogInputError
+from logcore.findings import find_incidents
 from logcore.reader import LogFile
 from models.prompts import number_lines
 
@@ -35,6 +37,12 @@ class Chunk:
     def numbered_text(self) -> str:
         """The chunk as the teacher and the student see it: file line numbers, then the line."""
         return number_lines(self.lines, self.start_line)
+
+    @cached_property
+    def findings_text(self) -> str:
+        """logchat's findings on the chunk, as inference puts them before the log (Findings.brief):
+        teacher and student start from the same evidence the app gives a model."""
+        return find_incidents(self.lines, first_line=self.start_line, source=Path(self.source).name).brief()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

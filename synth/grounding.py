@@ -1,8 +1,10 @@
 """Checks that what an answer quotes from the log is really in the log.
 
 A fluent answer that cites line 812 of a 100-line chunk, or an IP address that never appears,
-teaches the student to invent evidence. Every checkable token an answer quotes (line numbers,
-times, dates, IPs, ids, paths, backticked or quoted strings) must occur in the chunk.
+teaches the student to invent evidence. Every checkable token an answer quotes (times, dates,
+IPs, ids, paths, backticked or quoted strings) must occur in the chunk, and every line it cites
+must be in the chunk and hold what its sentence quotes or names (models.citations, the checker
+inference uses).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
+from models.citations import check_citations, is_citation
 from synth.chunk import Chunk
 
-# "line 12", "lines 12-15", "lines 3, 7 and 9". Not "L12": BGL's "L3 EDRAM" is no citation.
-LINE_REF = re.compile(r"\b[Ll]ines?\s*#?\s*(\d+(?:\s*(?:,|-|–|—|to|through|and|&|or)\s*#?\d+)*)")
 TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2}):(\d{2})(?![\d:])")
 DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])(?!\.\d)")
@@ -54,6 +56,9 @@ class ChunkFacts:
     def has_line(self, number: int) -> bool:
         return self.chunk.start_line <= number <= self.chunk.end_line
 
+    def line_text(self, number: int) -> str | None:
+        return self.chunk.lines[number - self.chunk.start_line] if self.has_line(number) else None
+
     def has_token(self, token: str) -> bool:
         """Occurs as a whole token: `blk_12` must not pass because `blk_123` is in the log."""
         return re.search(rf"(?<![\w.]){re.escape(token)}(?![\w])", self.text) is not None
@@ -81,16 +86,9 @@ class ChunkFacts:
         return all(p in self.flat for p in parts)
 
 
-def cited_lines(text: str) -> list[int]:
-    numbers: list[int] = []
-    for match in LINE_REF.finditer(text):
-        numbers.extend(int(n) for n in re.findall(r"\d+", match.group(1)))
-    return numbers
-
-
 def _checkable_quote(quote: str) -> bool:
     stripped = quote.strip()
-    if len(stripped) < 3 or stripped.isdigit() or LINE_REF.fullmatch(stripped):
+    if len(stripped) < 3 or stripped.isdigit() or is_citation(stripped):
         return False
     return stripped.strip("<*> ") != ""
 
@@ -109,16 +107,14 @@ def check_text(text: str, facts: ChunkFacts, *, exempt: str = "") -> list[Findin
     """Every quoted fact in `text` that the chunk does not contain, one finding each.
 
     Quotes found in `exempt` (the task's instructions, which prescribe phrases such as
-    "None in this log.") are not claims about the log.
+    "None in this log.", and a conversation's questions) are not claims about the log.
     """
     exempt_flat = " ".join(exempt.split())
     findings: list[Finding] = []
-    for number in cited_lines(text):
-        if not facts.has_line(number):
-            findings.append(Finding(
-                "line_numbers",
-                f"line {number} is outside {facts.chunk.start_line}-{facts.chunk.end_line}",
-            ))
+    names = f"{facts.chunk.system} {Path(facts.chunk.source).name}"  # "of a OpenSSH log" cites no line
+    citations = check_citations(text, facts.line_text, first_line=facts.chunk.start_line,
+                                last_line=facts.chunk.end_line, exempt=f"{exempt}\n{names}", shown=facts.text)
+    findings.extend(Finding("line_numbers", c.reason) for c in citations if not c.valid)
     for m in TIME.finditer(text):
         if not facts.has_time(*m.groups()):
             findings.append(Finding("timestamps", f"time {m.group(0)} not in the log"))

@@ -67,6 +67,11 @@ def grounded_texts(spec: TaskSpec, answer: Any) -> list[str]:
     return list(json_strings(answer))
 
 
+def asked(spec: TaskSpec, answer: Any) -> list[str]:
+    """A conversation's questions: what they name is no claim the answer makes about a line."""
+    return [turn["user"] for turn in answer["turns"]] if spec.kind == "conversation" else []
+
+
 def json_strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -177,9 +182,10 @@ def judge(record: dict[str, Any], spec: TaskSpec, chunk: Chunk | None) -> Verdic
     reasons.extend(line_list_findings(spec, answer, facts))
     reasons.extend(alert_findings(spec, answer))
     scaffold_flat = " ".join(prompt_scaffold(spec, chunk).split())
+    exempt = "\n".join([spec.instructions, *asked(spec, answer)])
     for text in grounded_texts(spec, answer):
         reasons.extend(echo_findings(text, scaffold_flat))
-        reasons.extend(check_text(text, facts, exempt=spec.instructions))
+        reasons.extend(check_text(text, facts, exempt=exempt))
     return Verdict(record, reasons, answer)
 
 
