@@ -38,10 +38,11 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("restart", r"re-?start(?:ed|ing|s)?|reboot(?:ed|ing)?|respawn\w*|shut(?:ting)? ?down|stopp(?:ed|ing)"
                 r"|(?:process|service|daemon|server|container|pod) (?:start|exit|kill)\w*|sigterm|sighup|sigkill"),
     ("job start", r"(?:job|task|cron|backup|snapshot|export|import|batch|compaction|vacuum|sync|rotation|cleanup"
-                  r"|maintenance|scan|rebuild|index(?:ing)?|dump|replication|purge|flush)\w* (?:\S+ )?"
-                  r"(?:start(?:ed|ing|s)?|began|begin(?:s|ning)?|launch(?:ed)?|trigger(?:ed)?|kick(?:ed)? off|running)"
-                  r"|(?:start(?:ed|ing)?|began|launch(?:ed|ing)?|trigger(?:ed|ing)?|running|executing|scheduled)"
-                  r" (?:\S+ )?(?:job|task|cron|backup|snapshot|export|import|batch|compaction|vacuum|sync"
+                  r"|maintenance|scan|rebuild|index(?:ing)?|dump|replication|purge|flush|workers?)\w*\b[^.;]{0,60}?"
+                  r"\b(?:start(?:ed|ing|s)?|began|begin(?:s|ning)?|launch(?:ed)?|trigger(?:ed)?|kick(?:ed)? off"
+                  r"|running|executing|spawn(?:ed)?)\b"
+                  r"|\b(?:start(?:ed|ing)?|began|launch(?:ed|ing)?|trigger(?:ed|ing)?|running|executing|scheduled)"
+                  r"\b[^.;]{0,40}?\b(?:job|task|cron|backup|snapshot|export|import|batch|compaction|vacuum|sync"
                   r"|rotation|cleanup|maintenance|scan|rebuild|reindex|dump|purge|gc)"
                   r"|crond?\b|cron job|logrotate|garbage collect\w*|full gc"),
     ("start", r"start(?:ed|ing)|launch(?:ed|ing)|initiat(?:ed|ing)|enabl(?:ed|ing)|disabl(?:ed|ing)|mount(?:ed|ing)"

@@ -43,11 +43,14 @@ _LOOKBACK_RECORDS = 3000
 _LOOKBACK_SECONDS = 1800.0
 _LOCAL_RARE = 5  # a template seen more often than this before the onset is routine there
 _MAX_CANDIDATES = 150  # candidates looked at closely (entities, change wording), by pre-score
-_FOLLOWER_SAMPLE = 400  # trouble lines whose names are compared with the candidates'
+_FOLLOWER_SAMPLE = 400  # trouble lines before the onset, and in the window, whose names are read
 _BACKGROUND_SAMPLE = 600  # normal lines that tell a common name from a specific one
 _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
 _MAX_CAUSES = 8
 _MAX_CONSEQUENCES = 8
+_PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
+_PRECEDENT_RECORDS = 60  # ... at least this many records before the onset
+_BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
 _SAME_SCORE = 0.03  # lines of one template this close in score are reported as its first
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
 _NAIVE_EPOCH = datetime(1970, 1, 1)
@@ -422,7 +425,7 @@ def _candidates(log: _Log, window: Window, start: int, flood: dict[int, float]) 
 def _prescore(log: _Log, window: Window, i: int) -> float:
     """The cheap part of the score, to choose which candidates deserve a close look."""
     signal = log.analysis.signals[log.columns.templates[i]]
-    return _W_NEW * signal.new + _W_RARE * signal.rarity + _W_NEAR * _nearness(log, i, window.start) + \
+    return _W_NEW * _nearness(log, signal.first_record, window.start) + _W_RARE * signal.rarity + _W_NEAR * _nearness(log, i, window.start) + \
         _W_TROUBLE * min(1.0, log.badness(i))
 
 
@@ -436,16 +439,17 @@ def _nearness(log: _Log, i: int, onset: int) -> float:
 
 
 class _Evidence:
-    """Names of the trouble that follows, of normal traffic, and of the end of the trouble."""
+    """Names of the trouble before and after the onset, of normal traffic, and of the end."""
 
     def __init__(self, log: _Log, window: Window, start: int, flood: dict[int, float]) -> None:
-        lo = bisect_right(log.trouble, start - 1)
+        self.start = start
+        lo = bisect_right(log.trouble, window.start - 1)
         hi = bisect_right(log.trouble, window.end)
-        followers = _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
-        self.follower_names: dict[str, list[int]] = {}
-        for i in followers:
+        troubled = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE) + _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
+        self.trouble_names: dict[str, list[int]] = {}
+        for i in troubled:
             for name in log.names(i):
-                self.follower_names.setdefault(name, []).append(i)
+                self.trouble_names.setdefault(name, []).append(i)
         templates = log.columns.templates
         local = Counter(templates[start:window.start])
         normal = [i for i in _spread(range(window.start), 4 * _BACKGROUND_SAMPLE)
@@ -479,80 +483,97 @@ def _spread(items: Sequence[int], limit: int) -> list[int]:
 
 def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood: dict[int, float]) -> None:
     signal = log.analysis.signals[c.template]
+    consequence = c.template in flood  # the first line of the flood: only its earliness counts
     why: list[str] = []
-    raw = log.raw(c.record)
-    kind = change_kind(raw)
+    kind = None if consequence else change_kind(log.raw(c.record))
     change = STRENGTH[kind] if kind else 0.0
     near = _nearness(log, c.record, window.start)
     gap = _gap_text(log, c.record, window.start)
     if kind:
         why.append(f"change event ({kind}) {gap}")
     elif not c.after_onset:
-        why.append(f"{gap}")
-    new = 1.0 if signal.new else 0.5 if signal.first_record >= 1 and signal.count <= 2 else 0.0
-    if signal.new:
+        why.append(gap)
+    first_seen = signal.first_record
+    new = _nearness(log, first_seen, window.start) if first_seen >= evidence.start else 0.0
+    if new >= 0.3:
         why.append(f"new template (first seen at line {signal.first_line + 1})")
     if signal.count <= 3:
         why.append(f"rare: {signal.count} of {log.records:,} records")
-    link, link_why = _link(log, evidence, c)
+    link, link_why = (0.0, "") if consequence else _link(log, evidence, c)
     if link_why:
         why.append(link_why)
-    stops, stops_why = _stops(log, evidence, c)
+    stops, stops_why = _stops(log, window, evidence, c)
     if stops_why:
         why.append(stops_why)
     bad = log.badness(c.record)
-    trouble = min(1.0, bad) if bad >= TROUBLE and not _routine(log, c.template, window) else 0.0
+    trouble = min(1.0, bad) if bad >= TROUBLE else 0.0
     if trouble and not c.after_onset:
         why.append("trouble before the onset")
     first = 0.0
     if c.after_onset:
-        share = flood.get(c.template, 0.0)
-        first = (1.0 if c.record == window.start else 0.6) * (1.0 - share)
+        first = (1.0 if c.record == window.start else 0.6) * (1.0 - flood.get(c.template, 0.0))
         why.append("first error of the cascade" if c.record == window.start else "early error of the cascade")
     score = (_W_CHANGE * change + _W_NEW * new + _W_RARE * signal.rarity + _W_NEAR * near + _W_LINK * link
-             + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first)
-    c.score = round(score / _W_ALL, 3)
+             + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first) / _W_ALL
+    if not kind and _harmless_before(log, window, c, first_seen):
+        score *= _PRECEDENT_FACTOR
+        why.append(f"also seen at line {signal.first_line + 1} with no incident after it")
+    c.score = round(score, 3)
     c.why = why
 
 
-def _routine(log: _Log, template: int, window: Window) -> bool:
-    """A trouble template that also shows up well away from the window: background noise."""
-    signal = log.analysis.signals[template]
-    return signal.first_record < window.start - max(50, window.length) and signal.count >= 3
+def _harmless_before(log: _Log, window: Window, c: _Candidate, first_seen: int) -> bool:
+    """Whether the same event happened well before, with no incident following it then: an
+    error that recurs harmlessly (a retried call, a 404) is background, not the cause."""
+    lead = window.start - c.record
+    return first_seen < c.record and window.start - first_seen > max(3 * lead, _PRECEDENT_RECORDS)
 
 
 def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
-    """How strongly the candidate's names recur in the trouble after it."""
+    """How strongly the candidate's names recur in the trouble after it (and not before it)."""
     best, best_name, best_count = 0.0, "", 0
     templates = log.columns.templates
     for name in log.names(c.record):
         spec = evidence.specificity(name)
         if spec <= 0.0:
             continue
-        later = [i for i in evidence.follower_names.get(name, ()) if i > c.record and templates[i] != c.template]
+        mentions = [i for i in evidence.trouble_names.get(name, ()) if templates[i] != c.template]
+        if any(i < c.record for i in mentions):  # errors named it before this line: not its doing
+            continue
+        later = len(mentions)
         if not later:
             continue
-        value = spec * min(1.0, len(later) / 3.0)
+        value = spec * min(1.0, later / 3.0)
         if value > best or (value == best and len(name) < len(best_name)):
-            best, best_name, best_count = value, name, len(later)
+            best, best_name, best_count = value, name, later
     if not best_name:
         return 0.0, ""
     plural = "s" if best_count != 1 else ""
     return best, f"shares '{best_name}' with {best_count} later trouble line{plural}"
 
 
-def _stops(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
-    """Whether the candidate's activity (its names, or its own template) ends as the trouble ends."""
+def _stops(log: _Log, window: Window, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
+    """Whether the candidate's activity (its own lines, or its names) ends as the trouble ends."""
     if c.after_onset or evidence.end_zone[0] == evidence.end_zone[1]:
         return 0.0, ""
-    signal = log.analysis.signals[c.template]
     lo, hi = evidence.end_zone
-    if signal.count >= 2 and lo <= _record_at_line(log, signal.last_line) < hi:
+    signal = log.analysis.signals[c.template]
+    last = _record_at_line(log, signal.last_line)
+    if lo <= last < hi and _busy_during(log, window, c.template):
         return 1.0, "its lines stop when the trouble stops"
     for name in sorted(log.names(c.record), key=len):  # named in the trouble, and again at its end
-        if name in evidence.end_names and name in evidence.follower_names and evidence.specificity(name) >= 0.5:
+        if name in evidence.end_names and name in evidence.trouble_names and evidence.specificity(name) >= 0.5:
             return 1.0, f"'{name}' is named again as the trouble ends"
     return 0.0, ""
+
+
+def _busy_during(log: _Log, window: Window, template: int) -> bool:
+    """Whether a template runs during the window at twice its rate before it, at least twice."""
+    templates = log.columns.templates
+    stop = min(window.end + 1, window.start + _BUSY_SCAN)
+    inside = sum(1 for i in range(window.start, stop) if templates[i] == template)
+    before = log.analysis.signals[template].count - inside  # an upper bound: later lines count too
+    return inside >= 2 and inside / max(stop - window.start, 1) > 2 * before / max(window.start, 1)
 
 
 def _record_at_line(log: _Log, line: int) -> int:
