@@ -24,7 +24,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 LineText = Callable[[int], str | None]  # text of a 1-based file line, None if not in the log/scope
 
@@ -436,6 +436,7 @@ def _is_entity(token: str, shown: str) -> bool:
     return _is_name(token, shown)  # order-export, host:db: a name only if the log uses it
 
 
+@lru_cache(maxsize=4096)
 def _is_name(token: str, shown: str) -> bool:
     """The log itself uses `token` as a word."""
     return bool(shown) and re.search(rf"(?<![\w-]){re.escape(token)}(?![\w-])", shown, re.I) is not None

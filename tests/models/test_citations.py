@@ -152,3 +152,12 @@ def test_a_one_word_scare_quote_is_emphasis_but_a_backticked_word_is_a_quote() -
     assert invalid('Line 104 shows the "spike".') == {}
     assert invalid("Line 104 shows the `spike`.") == {"Line 104": "line 104 does not contain 'spike'"}
     assert invalid('Line 104 shows "DB_POOL_TIMEOUT".') == {"Line 104": "line 104 does not contain 'DB_POOL_TIMEOUT'"}
+
+
+def test_an_answer_that_repeats_logchats_findings_cites_only_valid_lines() -> None:
+    from logcore.findings import find_incidents
+
+    findings = find_incidents(LOG, first_line=1)
+    for text in (findings.brief(), findings.render_text()):
+        citations = check(text)
+        assert len(citations) > 5 and all(c.valid for c in citations), summary_line(citations)
