@@ -895,6 +895,9 @@ class LogchatApp(App[None]):
             self.citations = list(report.critical) + list(report.warning)
             self._citation_index = -1
         self._update_status()
+        state = self._watch.get(message.view_id)
+        if state is not None and self.watch_enabled:  # a backlog: check its next batch now
+            self._maybe_watch(self._base.query_one(f"#{message.view_id}", LogView), state)
 
     # ------------------------------------------------------------------ history and export
     def action_history(self) -> None:
