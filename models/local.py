@@ -82,6 +82,39 @@ def trained_context(path: Path) -> int:
         model.close()
 
 
+def avoid_amx_buffers() -> None:
+    """Keep llama.cpp off its AMX weight buffers on CPUs that advertise AMX.
+
+    Seen on a VM whose Xeon lists amx_tile in /proc/cpuinfo and whose kernel grants the tile
+    permission: the first `ldtilecfg` in libggml-cpu raises a general-protection fault and kills
+    the process at the first token. AMX is llama.cpp's only extra (repacked) buffer type for
+    Q4_1, the bundled model's type, so without extra buffer types that model loses nothing.
+    llama-cpp-python does not expose the flag, hence the wrapped default parameters.
+    """
+    import llama_cpp.llama as llama_module
+
+    lib = llama_module.llama_cpp
+    if getattr(lib.llama_model_default_params, "_logchat_no_amx", False) or not _cpu_has_amx():
+        return
+    defaults = lib.llama_model_default_params
+
+    def without_extra_buffers() -> object:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    without_extra_buffers._logchat_no_amx = True  # type: ignore[attr-defined]
+    lib.llama_model_default_params = without_extra_buffers
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return any(line.startswith("flags") and " amx_tile" in line for line in f)
+    except OSError:
+        return False
+
+
 class _CountingLlama:
     """Builds a `Llama` subclass lazily so importing this module does not load llama.cpp."""
 
@@ -91,6 +124,8 @@ class _CountingLlama:
     def get(cls) -> type:
         if cls.cls is None:
             from llama_cpp import Llama
+
+            avoid_amx_buffers()
 
             class CountingLlama(Llama):  # type: ignore[misc, valid-type]
                 """Counts tokens really evaluated: the proof that a cached prefix was reused."""
