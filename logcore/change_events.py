@@ -29,7 +29,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
                  r"|(?:new|elected|became|becoming|lost) (?:the )?(?:leader|primary|master)|leader election"
                  r"|re-?elect(?:ed|ion)|took over|failback"),
     ("clock change", r"clock (?:step|jump|skew|drift|chang|adjust|set)\w*|time (?:step|jump|changed|adjusted|set back)"
-                     r"|ntp\w*|chrony\w*|leap second|system time"),
+                     r"|leap second|(?:system|wall) (?:time|clock) (?:changed|set|stepped|jumped)"),
     ("certificate expiry", r"certificates?|cert (?:expir|renew)\w*|x\.?509|tls handshake|expir(?:e|es|ed|y|ing)"
                            r"|renew(?:al|ed|ing)"),
     ("scaling", r"scal(?:e|ed|ing) (?:up|down|out|in|to)|autoscal\w*|replicas?\b|resiz(?:e|ed|ing)"
@@ -44,7 +44,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
                   r"|\b(?:start(?:ed|ing)?|began|launch(?:ed|ing)?|trigger(?:ed|ing)?|running|executing|scheduled)"
                   r"\b[^.;]{0,40}?\b(?:job|task|cron|backup|snapshot|export|import|batch|compaction|vacuum|sync"
                   r"|rotation|cleanup|maintenance|scan|rebuild|reindex|dump|purge|gc)"
-                  r"|crond?\b|cron job|logrotate|garbage collect\w*|full gc"),
+                  r"|cron job|logrotate|garbage collect\w*|full gc"),
     ("start", r"start(?:ed|ing)|launch(?:ed|ing)|initiat(?:ed|ing)|enabl(?:ed|ing)|disabl(?:ed|ing)|mount(?:ed|ing)"
               r"|unmount(?:ed|ing)|applied|activat(?:ed|ing)|opened|connected to|switched|changed|updated"),
 )

@@ -21,6 +21,7 @@ _NAME_PUNCT = re.compile(r"[\d\-./_:@#]")
 _LETTER = re.compile(r"[A-Za-z]")
 _TIME_LIKE = re.compile(r"^[\d\-:./TZ+,]+(?:[ap]m|ms|us|ns|s|m|h|d)?$", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"^[\d.,]+(?:[a-z%]{1,3}|[kmgt]i?b)$", re.IGNORECASE)
+_DATE_WORDS = re.compile(r"\d{1,4}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*[-/ ]\d{2,4}", re.IGNORECASE)
 _HEX_ID = re.compile(r"^(?=[^g-z]*\d)[0-9a-f]{7,}$", re.IGNORECASE)
 _INSTANCE = re.compile(r"^(.*[A-Za-z].*?)[-_#:.]?\d+$")
 _EDGE = ".:,=/-_#@"
@@ -34,6 +35,12 @@ def entities(text: str) -> set[str]:
         if value is not None:
             token = value.group(1)
         _add(out, token.strip(_EDGE))
+        if token.startswith("/") and len(token) > 1:  # a path names its mount and directory too
+            path = token.rstrip(_EDGE)
+            segments = path.split("/")
+            for depth in range(2, min(len(segments), 4)):
+                _add(out, "/".join(segments[:depth]))
+            _add(out, path)
         if "://" in token or token.count("/") > 1:  # a URL or path also names its host and parts
             for part in re.split(r"/+|:(?=\d)", token):
                 _add(out, part.strip(_EDGE))
@@ -55,4 +62,5 @@ def _add(out: set[str], token: str) -> None:
 def _is_name(token: str) -> bool:
     if not 3 <= len(token) <= 80 or _NAME_PUNCT.search(token) is None or _LETTER.search(token) is None:
         return False
-    return not (_TIME_LIKE.match(token) or _NUMBER_UNIT.match(token) or _HEX_ID.match(token))
+    return not (_TIME_LIKE.match(token) or _NUMBER_UNIT.match(token) or _HEX_ID.match(token)
+                or _DATE_WORDS.match(token))

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from logcore.anomaly import Analysis, analyze, format_duration
 from logcore.change_events import STRENGTH, change_kind
 from logcore.entities import entities
+from logcore.format_catalog import Fields
 from logcore.formats import FORMATS
 from logcore.incident_window import TROUBLE, Trouble, Window, find_windows
 from logcore.printable import printable
@@ -51,7 +52,8 @@ _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
 _PRECEDENT_RECORDS = 60  # ... at least this many records before the onset
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
-_SAME_SCORE = 0.03  # lines of one template this close in score are reported as its first
+_SAME_SCORE = 0.03
+_ALIKE_RUN = 5  # ... and this close together: one event written as several lines  # lines of one template this close in score are reported as its first
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _RECOVERY = re.compile(
@@ -200,7 +202,8 @@ class _Log:
         self.records = len(self.columns.templates)
         self.badness = Trouble(self.columns, self.raw)
         self.trouble = self.badness.records()
-        self._parse = _time_parser(analysis.format_name)
+        self._parse = _field_parser(analysis.format_name)
+        self._fields: dict[int, Fields] = {}
         self._times: dict[int, float] = {}
         self._names: dict[int, set[str]] = {}
         times = [t for t in (self.columns.times[0], self.columns.times[-1]) if t == t] if self.records else []
@@ -224,7 +227,9 @@ class _Log:
             return t
         cached = self._times.get(i)
         if cached is None:
-            stamp = self._parse(self.raw(i))
+            stamp = self.fields(i).timestamp
+            if stamp is not None:
+                stamp = stamp.replace(tzinfo=None)
             cached = self._times[i] = math.nan if stamp is None else (stamp - _NAIVE_EPOCH).total_seconds()
         return cached
 
@@ -235,14 +240,26 @@ class _Log:
         stamp = _NAIVE_EPOCH + timedelta(seconds=t)
         return stamp.isoformat(timespec="milliseconds" if stamp.microsecond else "seconds")
 
+    def fields(self, i: int) -> Fields:
+        """Record i's line parsed by the log's layout: its timestamp, level, component, message."""
+        cached = self._fields.get(i)
+        if cached is None:
+            cached = self._fields[i] = self._parse(self.raw(i))
+        return cached
+
+    def message(self, i: int) -> str:
+        return self.fields(i).message
+
     def names(self, i: int) -> set[str]:
-        """The names record i mentions, its folded continuation lines included."""
+        """The names record i mentions in its component, message and folded continuation lines
+        (not in the line's header: a timestamp or host is shared by every line)."""
         cached = self._names.get(i)
         if cached is None:
+            fields = self.fields(i)
             start = self.columns.lines[i] - self.analysis.first_line
             stop = self.columns.lines[i + 1] - self.analysis.first_line if i + 1 < self.records else len(self.lines)
-            text = "\n".join(self.lines[start:min(stop, start + _RECORD_LINES)])
-            cached = self._names[i] = entities(text)
+            parts = [fields.component or "", fields.message, *self.lines[start + 1:min(stop, start + _RECORD_LINES)]]
+            cached = self._names[i] = entities("\n".join(parts))
         return cached
 
     def seconds_between(self, a: int, b: int) -> float | None:
@@ -250,13 +267,14 @@ class _Log:
         return tb - ta if ta == ta and tb == tb else None
 
 
-def _time_parser(format_name: str) -> Callable[[str], datetime | None]:
-    matcher = next((f.matcher for f in FORMATS if f.name == format_name and f.matcher is not None), unknown_fields)
+def _field_parser(format_name: str) -> Callable[[str], Fields]:
+    """The log's own layout parser, for the few lines findings read closely."""
+    matcher = next((f.matcher for f in FORMATS if f.name == format_name and f.matcher is not None), None)
 
-    def parse(line: str) -> datetime | None:
-        fields = matcher(parse_view(line)) or unknown_fields(parse_view(line))
-        stamp = None if fields is None else fields.timestamp
-        return None if stamp is None else stamp.replace(tzinfo=None)
+    def parse(line: str) -> Fields:
+        view = parse_view(line)
+        fields = matcher(view) if matcher is not None else None
+        return fields or unknown_fields(view) or Fields(None, None, None, line)
 
     return parse
 
@@ -364,13 +382,17 @@ def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[i
         return []
     context = _Evidence(log, window, start, flood)
     for candidate in candidates:
+        if not candidate.after_onset:
+            last = context.last_before.get(candidate.template, -1)
+            context.last_before[candidate.template] = max(last, candidate.record)
+    for candidate in candidates:
         _score(log, window, context, candidate, flood)
     best: dict[int, _Candidate] = {}
     for candidate in sorted(candidates, key=lambda c: (-c.score, c.record)):
         kept = best.get(candidate.template)
         if kept is None:
             best[candidate.template] = candidate
-        elif candidate.record < kept.record and candidate.score >= kept.score - _SAME_SCORE:
+        elif 0 < kept.record - candidate.record <= _ALIKE_RUN and candidate.score >= kept.score - _SAME_SCORE:
             # lines of one template scoring alike: the first says when it began
             candidate.similar, kept.similar = kept.similar + [kept.record], []
             best[candidate.template] = candidate
@@ -443,6 +465,7 @@ class _Evidence:
 
     def __init__(self, log: _Log, window: Window, start: int, flood: dict[int, float]) -> None:
         self.start = start
+        self.last_before: dict[int, int] = {}  # template -> its last candidate line before the onset
         lo = bisect_right(log.trouble, window.start - 1)
         hi = bisect_right(log.trouble, window.end)
         troubled = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE) + _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
@@ -485,7 +508,7 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
     signal = log.analysis.signals[c.template]
     consequence = c.template in flood  # the first line of the flood: only its earliness counts
     why: list[str] = []
-    kind = None if consequence else change_kind(log.raw(c.record))
+    kind = None if consequence else change_kind(log.message(c.record))
     change = STRENGTH[kind] if kind else 0.0
     near = _nearness(log, c.record, window.start)
     gap = _gap_text(log, c.record, window.start)
@@ -515,18 +538,18 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
         why.append("first error of the cascade" if c.record == window.start else "early error of the cascade")
     score = (_W_CHANGE * change + _W_NEW * new + _W_RARE * signal.rarity + _W_NEAR * near + _W_LINK * link
              + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first) / _W_ALL
-    if not kind and _harmless_before(log, window, c, first_seen):
+    if not kind and _harmless_before(window, first_seen, evidence.last_before.get(c.template, c.record)):
         score *= _PRECEDENT_FACTOR
         why.append(f"also seen at line {signal.first_line + 1} with no incident after it")
     c.score = round(score, 3)
     c.why = why
 
 
-def _harmless_before(log: _Log, window: Window, c: _Candidate, first_seen: int) -> bool:
-    """Whether the same event happened well before, with no incident following it then: an
-    error that recurs harmlessly (a retried call, a 404) is background, not the cause."""
-    lead = window.start - c.record
-    return first_seen < c.record and window.start - first_seen > max(3 * lead, _PRECEDENT_RECORDS)
+def _harmless_before(window: Window, first_seen: int, last_before: int) -> bool:
+    """Whether an event recurred before the onset, its first time long before, with no incident
+    after it then: an error that recurs harmlessly (a retried call, a 404) is background."""
+    lead = window.start - last_before
+    return first_seen < last_before and window.start - first_seen > max(3 * lead, _PRECEDENT_RECORDS)
 
 
 def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:

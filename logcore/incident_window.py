@@ -54,8 +54,8 @@ class Window:
 _MORE_TROUBLE = re.compile(
     r"\b(?:could ?n[o']t|no space|not (?:available|ready|responding|reachable)|exhausted|overload(?:ed)?"
     r"|stall(?:ed|ing)?|no (?:ready|healthy|available|route|response)|too many|throttl\w*|saturat\w*"
-    r"|backlog|refus\w*|full|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
-    r"|mismatch|down|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
+    r"|backlog|refus\w*|(?:is|are|disk|volume|queue|buffer|partition|filesystem|table) (?:\w+ )?full|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
+    r"|mismatch|(?:is|went|are) (?:down|offline)|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
 _QUIET = frozenset({"TRACE", "DEBUG"})
 _LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE)\b")
 
