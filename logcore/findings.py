@@ -52,6 +52,7 @@ _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
 _PRECEDENT_RECORDS = 60  # ... at least this many records before the onset
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
+_AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
 _SAME_SCORE = 0.03
 _ALIKE_RUN = 5  # ... and this close together: one event written as several lines  # lines of one template this close in score are reported as its first
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
@@ -510,7 +511,8 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
     why: list[str] = []
     kind = None if consequence else change_kind(log.message(c.record))
     change = STRENGTH[kind] if kind else 0.0
-    near = _nearness(log, c.record, window.start)
+    # The first errors of the cascade are near and new by construction; only their earliness counts.
+    near = _AFTER_ONSET_CREDIT if c.after_onset else _nearness(log, c.record, window.start)
     gap = _gap_text(log, c.record, window.start)
     if kind:
         why.append(f"change event ({kind}) {gap}")
@@ -518,6 +520,8 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
         why.append(gap)
     first_seen = signal.first_record
     new = _nearness(log, first_seen, window.start) if first_seen >= evidence.start else 0.0
+    if c.after_onset:
+        new = min(new, _AFTER_ONSET_CREDIT)
     if new >= 0.3:
         why.append(f"new template (first seen at line {signal.first_line + 1})")
     if signal.count <= 3:
