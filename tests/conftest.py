@@ -36,6 +36,12 @@ def loghub() -> Path:
     return LOGHUB
 
 
+# `python -m llama_cpp.server` behind the bundled backend's guard against llama.cpp's AMX buffers,
+# which crash at the first token where a CPU advertises AMX that its VM cannot run.
+SERVER_MAIN = ("import runpy, models.local; models.local.avoid_amx_buffers(); "
+               "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,7 +58,7 @@ def llama_server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -
     port = free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
     cmd = [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable, "-c", SERVER_MAIN,
         "--model", str(smollm2_path),
         "--model_alias", "smollm2",
         "--host", "127.0.0.1", "--port", str(port),
