@@ -22,7 +22,8 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("config change", r"config(?:uration)?s? (?:reload(?:ed)?|chang(?:e|ed)|updat(?:e|ed)|appl(?:y|ied)|push(?:ed)?)"
                       r"|reload(?:ed|ing)? (?:config(?:uration)?|settings|rules|policy|policies)"
                       r"|(?:setting|parameter|option|limit|quota|threshold|timeout) \S+ (?:changed|set|updated)"
-                      r"|hot[- ]reload|reloaded|(?:set|changed) (?:from|to) "),
+                      r"|hot[- ]reload|reloaded|(?:set|changed) (?:from|to) |switch(?:ed|ing) (?:\S+ ){0,3}to "
+                      r"|now using|using new|pointing (?:\S+ )?to"),
     ("feature flag", r"feature[ _-]?flag|flag \S+ (?:set|enabled|disabled|turned)|toggl(?:e|ed)"),
     ("schema migration", r"migrat(?:e|ed|ing|ion)s?|schema (?:change|update|version)|alter table|reindex(?:ing)?"),
     ("failover", r"fail(?:ed)?[ -]?over|switch(?:ed|ing)?[ -]?over|promot(?:e|ed|ing)|demot(?:e|ed|ing)"
@@ -44,7 +45,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
                   r"|\b(?:start(?:ed|ing)?|began|launch(?:ed|ing)?|trigger(?:ed|ing)?|running|executing|scheduled)"
                   r"\b[^.;]{0,40}?\b(?:job|task|cron|backup|snapshot|export|import|batch|compaction|vacuum|sync"
                   r"|rotation|cleanup|maintenance|scan|rebuild|reindex|dump|purge|gc)"
-                  r"|cron job|logrotate|garbage collect\w*|full gc"),
+                  r"|cron job|garbage collect\w*|full gc"),
     ("start", r"start(?:ed|ing)|launch(?:ed|ing)|initiat(?:ed|ing)|enabl(?:ed|ing)|disabl(?:ed|ing)|mount(?:ed|ing)"
               r"|unmount(?:ed|ing)|applied|activat(?:ed|ing)|opened|connected to|switched|changed|updated"),
 )

@@ -47,10 +47,12 @@ _MAX_CANDIDATES = 150  # candidates looked at closely (entities, change wording)
 _FOLLOWER_SAMPLE = 400  # trouble lines before the onset, and in the window, whose names are read
 _BACKGROUND_SAMPLE = 600  # normal lines that tell a common name from a specific one
 _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
+_CONTEXT_SHARE = 0.6  # a name in this share of the window's trouble lines is its context ...
+_CONTEXT_WEIGHT = 0.3  # ... and links a cause this much
 _MAX_CAUSES = 8
 _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
-_PRECEDENT_RECORDS = 60  # ... at least this many records before the onset
+_SEPARATE_RECORDS = 10  # occurrences this far apart (on average) are separate events, not one burst
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
 _AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
 _SAME_SCORE = 0.03
@@ -384,8 +386,8 @@ def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[i
     context = _Evidence(log, window, start, flood)
     for candidate in candidates:
         if not candidate.after_onset:
-            last = context.last_before.get(candidate.template, -1)
-            context.last_before[candidate.template] = max(last, candidate.record)
+            first, last, count = context.before.get(candidate.template, (candidate.record, candidate.record, 0))
+            context.before[candidate.template] = (min(first, candidate.record), max(last, candidate.record), count + 1)
     for candidate in candidates:
         _score(log, window, context, candidate, flood)
     best: dict[int, _Candidate] = {}
@@ -466,10 +468,13 @@ class _Evidence:
 
     def __init__(self, log: _Log, window: Window, start: int, flood: dict[int, float]) -> None:
         self.start = start
-        self.last_before: dict[int, int] = {}  # template -> its last candidate line before the onset
+        self.before: dict[int, tuple[int, int, int]] = {}  # template -> first, last record, count before onset
         lo = bisect_right(log.trouble, window.start - 1)
         hi = bisect_right(log.trouble, window.end)
-        troubled = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE) + _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
+        inside = _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
+        troubled = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE) + inside
+        self.window_sampled = len(inside)
+        self.window_mentions = Counter(name for i in inside for name in log.names(i))
         self.trouble_names: dict[str, list[int]] = {}
         for i in troubled:
             for name in log.names(i):
@@ -492,6 +497,12 @@ class _Evidence:
             for i in range(zone_start, zone_stop):
                 if templates[i] not in flood:
                     self.end_names |= log.names(i)
+
+    def subject_weight(self, name: str) -> float:
+        """1 for a name some of the window's trouble is about; less for one nearly all of it
+        carries (a server, host or service name every error line repeats: context, not subject)."""
+        share = self.window_mentions.get(name, 0) / max(self.window_sampled, 1)
+        return _CONTEXT_WEIGHT if share >= _CONTEXT_SHARE else 1.0
 
     def specificity(self, name: str) -> float:
         """1 for a name normal traffic never mentions, 0 for one in a tenth of it or more."""
@@ -542,18 +553,22 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
         why.append("first error of the cascade" if c.record == window.start else "early error of the cascade")
     score = (_W_CHANGE * change + _W_NEW * new + _W_RARE * signal.rarity + _W_NEAR * near + _W_LINK * link
              + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first) / _W_ALL
-    if not kind and _harmless_before(window, first_seen, evidence.last_before.get(c.template, c.record)):
+    before = evidence.before.get(c.template)
+    if before is not None and _recurring(window, *before):
         score *= _PRECEDENT_FACTOR
-        why.append(f"also seen at line {signal.first_line + 1} with no incident after it")
+        why.append(f"recurs before the onset without trouble following (first at line {log.line(before[0])})")
     c.score = round(score, 3)
     c.why = why
 
 
-def _harmless_before(window: Window, first_seen: int, last_before: int) -> bool:
-    """Whether an event recurred before the onset, its first time long before, with no incident
-    after it then: an error that recurs harmlessly (a retried call, a 404) is background."""
-    lead = window.start - last_before
-    return first_seen < last_before and window.start - first_seen > max(3 * lead, _PRECEDENT_RECORDS)
+def _recurring(window: Window, first: int, last: int, count: int) -> bool:
+    """Whether an event recurred as separate occurrences before the onset without the last one
+    standing out by nearness (it came no sooner than half its usual spacing before the onset):
+    an error that recurs harmlessly (a retried call, a 404) is background, not the cause."""
+    if count < 2:
+        return False
+    spacing = (last - first) / (count - 1)
+    return spacing >= _SEPARATE_RECORDS and window.start - last >= spacing / 2
 
 
 def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
@@ -570,7 +585,7 @@ def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
         later = len(mentions)
         if not later:
             continue
-        value = spec * min(1.0, later / 3.0)
+        value = spec * min(1.0, later / 3.0) * evidence.subject_weight(name)
         if value > best or (value == best and len(name) < len(best_name)):
             best, best_name, best_count = value, name, later
     if not best_name:
@@ -589,7 +604,8 @@ def _stops(log: _Log, window: Window, evidence: _Evidence, c: _Candidate) -> tup
     if lo <= last < hi and _busy_during(log, window, c.template):
         return 1.0, "its lines stop when the trouble stops"
     for name in sorted(log.names(c.record), key=len):  # named in the trouble, and again at its end
-        if name in evidence.end_names and name in evidence.trouble_names and evidence.specificity(name) >= 0.5:
+        if name in evidence.end_names and name in evidence.trouble_names and evidence.specificity(name) >= 0.5 \
+                and evidence.subject_weight(name) == 1.0:
             return 1.0, f"'{name}' is named again as the trouble ends"
     return 0.0, ""
 
