@@ -86,6 +86,13 @@ def test_background_has_its_own_harmless_noise_and_an_error_before_the_trigger(i
         assert any(n > inc.truth.onset_line for n, _, _ in noise), inc.name
 
 
+def test_no_single_word_finds_the_triggers(incidents: list) -> None:
+    words = [set(re.findall(r"[a-z]{3,}", inc.lines[n - 1].lower())) for inc in incidents for n in inc.truth.trigger_lines]
+    assert set.intersection(*words) == set()
+    for word in ("started", "start", "changed", "reload", "deploy", "config", "job"):
+        assert sum(word in w for w in words) < len(words) / 2, word
+
+
 def test_explanation_rule(incidents: list) -> None:
     pool = next(i for i in incidents if i.name == "pool-exhaustion")
     job = pool.truth.explanation[0][0]
