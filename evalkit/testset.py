@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from logcore.errors import LogInputError
-from models.prompts import DETAIL_SUFFIX, LOG_SEPARATOR, SYSTEM_PROMPT, Message, Turn, build_messages
+from models.prompts import DETAIL_SUFFIX, LOG_SEPARATOR, Message, Turn, build_messages, split_findings, system_prompt
 
 _NUMBERED = re.compile(r"^(\d+) \| ")
 # BGL / Thunderbird: the first column is "-" (no alert) or the alert category.
@@ -35,11 +35,13 @@ class EvalSample:
     first_line: int = 1
     labels: dict[int, str] = field(default_factory=dict)  # 1-based alert line -> category
     labelled: bool = False  # alert labels are known (an empty `labels` then means "no alerts")
+    findings: str = ""  # the findings block the sample's first turn carried (models.prompts)
 
     def messages(self, turn: int, log: str | None = None) -> list[Message]:
         """The prompt for `turn`: earlier turns carry their reference answers."""
         history = self.turns[:turn] + [Turn(self.turns[turn].question)]
-        return build_messages(self.log if log is None else log, history, system=self.with_system_prompt)
+        return build_messages(self.log if log is None else log, history, system=self.with_system_prompt,
+                              findings_text=self.findings)
 
     def raw_lines(self) -> list[str]:
         """The log lines without synth's "N | " prefixes (what the digest expects)."""
@@ -81,6 +83,7 @@ def parse_sample(data: dict, *, where: str) -> EvalSample:
     with_system = messages[0].get("role") == "system"
     turns: list[Turn] = []
     log: str | None = None
+    findings = ""
     pending: str | None = None
     for message in messages[1 if with_system else 0 :]:
         role, content = message.get("role"), message.get("content")
@@ -90,6 +93,7 @@ def parse_sample(data: dict, *, where: str) -> EvalSample:
             if pending is not None:
                 raise LogInputError(f"{where}: two user turns in a row; every question but the last needs an answer")
             if log is None:
+                findings, content = split_findings(content)
                 question, sep, log = content.partition(LOG_SEPARATOR)
                 if not sep:
                     raise LogInputError(f"{where}: the first user turn has no 'Log content:' marker")
@@ -115,8 +119,9 @@ def parse_sample(data: dict, *, where: str) -> EvalSample:
         chunk_id=chunk_id,
         log=log,
         turns=turns,
-        with_system_prompt=with_system and messages[0].get("content") == SYSTEM_PROMPT,
+        with_system_prompt=with_system and messages[0].get("content") == system_prompt(bool(findings)),
         first_line=int(data.get("first_line") or data.get("start_line") or _first_number(log)),
+        findings=findings,
     )
     if with_system and not sample.with_system_prompt:
         raise LogInputError(f"{where}: its system prompt differs from models.prompts.SYSTEM_PROMPT; rebuild the set")

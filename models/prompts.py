@@ -119,6 +119,20 @@ def findings_block(findings_text: str) -> str:
     return f"{FINDINGS_MARKER}\n\n{fence}findings\n{body}\n{fence}\n\n"
 
 
+def split_findings(content: str) -> tuple[str, str]:
+    """(findings text, rest) of a first user turn: the inverse of findings_block, for readers of
+    a dataset (evalkit). Without a findings block: ("", content)."""
+    head = f"{FINDINGS_MARKER}\n\n"
+    if not content.startswith(head):
+        return "", content
+    fence = "`" * (len(content) - len(content[len(head):].lstrip("`")) - len(head))
+    opening = f"{head}{fence}findings\n"
+    closing = content.find(f"\n{fence}\n\n", len(opening) - 1)
+    if fence.count("`") < 3 or not content.startswith(opening) or closing < 0:
+        return "", content
+    return content[len(opening):closing], content[closing + len(fence) + 3:]
+
+
 def first_user_content(question: str, log_text: str, findings_text: str = "") -> str:
     """The first user turn: the findings (if any), the question, the detail suffix, then the log."""
     findings = findings_block(findings_text) if findings_text.strip() else ""

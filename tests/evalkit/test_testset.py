@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.testset import load_test_set
 from logcore.errors import LogInputError
-from models.prompts import Turn
+from models.prompts import Turn, build_messages
 
 
 def test_rebuilt_messages_equal_the_samples_bytes_turn_by_turn(tiny_test_set: Path) -> None:
@@ -26,6 +26,17 @@ def test_rebuilt_messages_equal_the_samples_bytes_turn_by_turn(tiny_test_set: Pa
         "Which host opened connections?", "10.10.34.11, on port 3888 (line 2)."
     )
     assert "Log content" not in conversation.messages(1)[-1]["content"]  # log on the first turn only
+
+
+def test_a_sample_with_findings_is_read_back_byte_for_byte(tmp_path: Path) -> None:
+    findings = "Findings (lines 1-2):\nLikely causes, best first:\n1. line 2: ERROR pool exhausted"
+    messages = build_messages("1 | start\n2 | ERROR pool exhausted", [Turn("What failed?", "line 2.")],
+                              findings_text=findings)
+    path = tmp_path / "test.jsonl"
+    path.write_text(json.dumps({"messages": messages, "task": "rootcause", "chunk_id": "c"}) + "\n")
+    sample = load_test_set(path)[0]
+    assert sample.findings == findings and sample.with_system_prompt and sample.turns[0].question == "What failed?"
+    assert sample.messages(0) == messages[:2]
 
 
 def test_numbering_and_labels_come_back_from_the_log(tiny_test_set: Path) -> None:

@@ -8,6 +8,7 @@ from models.prompts import (
     Turn,
     build_messages,
     first_user_content,
+    split_findings,
     task_messages,
 )
 
@@ -41,3 +42,10 @@ def test_only_the_first_turn_carries_findings_and_log() -> None:
     messages = build_messages(LOG, turns, findings_text="Onset: line 2")
     assert messages[1]["content"] == first_user_content("What failed?", LOG, "Onset: line 2")
     assert messages[3] == {"role": "user", "content": "Why?"}
+
+
+def test_a_reader_of_the_format_gets_findings_and_the_rest_back() -> None:
+    findings = "Onset: line 2\n1. line 2: ```` odd fence"
+    content = task_messages("summarize", LOG, findings)[1]["content"]
+    assert split_findings(content) == (findings, task_messages("summarize", LOG)[1]["content"])
+    assert split_findings("What failed?\n\nLog content:\n\n1 | x") == ("", "What failed?\n\nLog content:\n\n1 | x")
