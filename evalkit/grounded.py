@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from models.citations import contains_claim, find_claims
@@ -58,20 +59,42 @@ def check_citations(answer: str, log: str, first_line: int, shown: str | None = 
     sources = [log] if shown is None else [log, shown]
     seen = "\n".join(sources)
     citations = Citations()
-    for cited in check_line_citations(answer, texts.get, first_line=first_line, last_line=last_line, shown=seen):
-        citations.lines.append((cited.start, cited.end))
-        ends = 1 if cited.start == cited.end else 2
-        if cited.valid:
-            citations.valid += ends
-        else:
-            citations.invalid.extend([cited.text] * ends)
-    for claim in find_claims(answer, shown=seen):
-        citations.strings.append(claim.text)
-        if any(contains_claim(text, claim) for text in sources):
-            citations.valid += 1
-        else:
-            citations.invalid.append(claim.text)
+    for prose in _prose(answer):
+        for cited in check_line_citations(prose, texts.get, first_line=first_line, last_line=last_line, shown=seen):
+            citations.lines.append((cited.start, cited.end))
+            ends = 1 if cited.start == cited.end else 2
+            if cited.valid:
+                citations.valid += ends
+            else:
+                citations.invalid.extend([cited.text] * ends)
+        for claim in find_claims(prose, shown=seen):
+            citations.strings.append(claim.text)
+            if any(contains_claim(text, claim) for text in sources):
+                citations.valid += 1
+            else:
+                citations.invalid.append(claim.text)
     return citations
+
+
+def _prose(answer: str) -> list[str]:
+    """The texts of an answer that make claims: a JSON answer's string values (its keys quote
+    nothing from the log), any other answer whole."""
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return [answer]
+    return list(_strings(data)) if isinstance(data, dict | list) else [answer]
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _numbered_lines(log: str, first_line: int) -> dict[int, str]:

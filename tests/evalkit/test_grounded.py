@@ -90,3 +90,11 @@ def test_quoting_the_digest_the_model_was_shown_is_grounded(hdfs_log: str) -> No
     assert check_citations(answer, hdfs_log, 101, shown=digest).invalid == []
     without = check_citations(answer, hdfs_log, 101)
     assert without.invalid == ["Digest of HDFS: lines 101-106"]  # the template still matches the log
+
+
+def test_a_json_answer_is_checked_by_its_values_not_its_keys(hdfs_log: str) -> None:
+    answer = json.dumps({"risk_score": 10, "messages": {"critical": [103]},
+                         "summary": ["blocks added at line 103 on 10.251.73.220:50010", "line 900 fails"]})
+    citations = check_citations(answer, hdfs_log, 101)
+    assert citations.invalid == ["line 900"]
+    assert citations.valid == 2  # line 103, the address; "risk_score" and "summary" are keys
