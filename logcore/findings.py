@@ -33,7 +33,7 @@ from logcore.change_events import STRENGTH, change_kind
 from logcore.entities import entities
 from logcore.format_catalog import Fields
 from logcore.formats import FORMATS
-from logcore.incident_window import TROUBLE, Trouble, Window, find_windows
+from logcore.incident_window import TROUBLE, Trouble, Window, background_templates, find_windows, refine_edges
 from logcore.printable import printable
 from logcore.record_scan import parse_view
 from logcore.unknown_lines import unknown_fields
@@ -54,6 +54,7 @@ _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
 _SEPARATE_RECORDS = 10  # occurrences this far apart (on average) are separate events, not one burst
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
+_LATE_FACTOR = 0.8  # score kept by a change logged after the first trouble line
 _AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
 _SAME_SCORE = 0.03
 _ALIKE_RUN = 5  # ... and this close together: one event written as several lines  # lines of one template this close in score are reported as its first
@@ -187,10 +188,11 @@ def find_incidents(lines: Sequence[str], *, first_line: int = 1, source: str = "
     windows = find_windows(log.trouble, log.records)
     if not windows:
         return Findings(source, first_line, last_line, incident=False, onset=None)
-    window = windows[0]
+    noise = background_templates(windows[0], log.trouble, log.columns.templates)
+    window = refine_edges(windows[0], log.trouble, log.columns.templates, noise)
     consequences, flood = _consequences(log, window)
     onset = _onset(log, window)
-    causes = _rank_causes(log, window, windows, flood)
+    causes = _rank_causes(log, window, windows, flood, noise)
     timeline = _timeline(log, window, windows, onset, causes, consequences)
     return Findings(source, first_line, last_line, True, onset, causes, [c for c, _ in consequences], timeline)
 
@@ -378,12 +380,14 @@ class _Candidate:
     similar: list[int] = field(default_factory=list)
 
 
-def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[int, float]) -> list[Cause]:
+def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[int, float],
+                 noise: set[int]) -> list[Cause]:
     start = _lookback_start(log, window, windows)
     candidates = _candidates(log, window, start, flood)
     if not candidates:
         return []
     context = _Evidence(log, window, start, flood)
+    context.noise = noise
     for candidate in candidates:
         if not candidate.after_onset:
             first, last, count = context.before.get(candidate.template, (candidate.record, candidate.record, 0))
@@ -443,6 +447,13 @@ def _candidates(log: _Log, window: Window, start: int, flood: dict[int, float]) 
             continue
         seen.add(tid)
         out.append(_Candidate(i, tid, _prescore(log, window, i), after_onset=True))
+    # A change logged just after the first trouble line (a slow request may lead the flood by
+    # chance, or the writer logged the change late) is a candidate too, judged like one before.
+    early = Counter(templates[window.start:early_stop])
+    for i in range(window.start, min(early_stop, log.records)):
+        tid = templates[i]
+        if local[tid] == 0 and early[tid] <= 2 and log.badness(i) < TROUBLE and change_kind(log.message(i)):
+            out.append(_Candidate(i, tid, _prescore(log, window, i)))
     out.sort(key=lambda c: -c.prescore)
     return out[:_MAX_CANDIDATES]
 
@@ -468,6 +479,7 @@ class _Evidence:
 
     def __init__(self, log: _Log, window: Window, start: int, flood: dict[int, float]) -> None:
         self.start = start
+        self.noise: set[int] = set()  # trouble templates of everyday noise
         self.before: dict[int, tuple[int, int, int]] = {}  # template -> first, last record, count before onset
         lo = bisect_right(log.trouble, window.start - 1)
         hi = bisect_right(log.trouble, window.end)
@@ -553,8 +565,13 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
         why.append("first error of the cascade" if c.record == window.start else "early error of the cascade")
     score = (_W_CHANGE * change + _W_NEW * new + _W_RARE * signal.rarity + _W_NEAR * near + _W_LINK * link
              + _W_STOPS * stops + _W_TROUBLE * trouble + _W_FIRST * first) / _W_ALL
+    if c.record > window.start and not c.after_onset:
+        score *= _LATE_FACTOR
     before = evidence.before.get(c.template)
-    if before is not None and _recurring(window, *before):
+    if c.template in evidence.noise:
+        score *= _PRECEDENT_FACTOR
+        why.append("everyday noise: as frequent outside the incident")
+    elif before is not None and _recurring(window, *before):
         score *= _PRECEDENT_FACTOR
         why.append(f"recurs before the onset without trouble following (first at line {log.line(before[0])})")
     c.score = round(score, 3)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -123,6 +125,33 @@ def find_windows(trouble: Sequence[int], records: int) -> list[Window]:
             pending.extend(((lo, a, first, trouble[a]), (b + 1, hi, trouble[b] + 1, stop)))
     windows.sort(key=lambda w: -w.surprise)
     return windows
+
+
+def background_templates(window: Window, trouble: Sequence[int], templates: Sequence[int]) -> set[int]:
+    """Trouble templates that go on in the window no more often than around it (under three
+    times their rate outside, where they show at least twice): the log's everyday noise. A
+    warning seen only before the window (a countdown to expiry) is not noise."""
+    lo = bisect_left(trouble, window.start)
+    hi = bisect_right(trouble, window.end)
+    inside = Counter(templates[i] for i in trouble[lo:hi])
+    outside = Counter(templates[i] for i in trouble[:lo]) + Counter(templates[i] for i in trouble[hi:])
+    rest = max(len(templates) - window.length, 1)
+    return {tid for tid, k in outside.items() if k >= 2 and 0 < inside[tid] / window.length < 3 * k / rest}
+
+
+def refine_edges(window: Window, trouble: Sequence[int], templates: Sequence[int], noise: set[int]) -> Window:
+    """The window without everyday noise (`background_templates`) at its edges: a slow request
+    that happened to come just before the flood is not the onset."""
+    a = bisect_left(trouble, window.start)
+    b = bisect_right(trouble, window.end) - 1
+    while b - a + 1 > _MIN_TROUBLE and templates[trouble[a]] in noise:
+        a += 1
+    while b - a + 1 > _MIN_TROUBLE and templates[trouble[b]] in noise:
+        b -= 1
+    if (trouble[a], trouble[b]) == (window.start, window.end) or templates[trouble[a]] in noise:
+        return window
+    return Window(trouble[a], trouble[b], b - a + 1, window.surprise, window.background,
+                  window.peak if trouble[a] <= window.peak <= trouble[b] else trouble[a])
 
 
 def _best_segment(trouble: Sequence[int], lo: int, hi: int, records: int) -> tuple[tuple[int, int], float] | None:
