@@ -17,13 +17,14 @@ import re
 _MAX_CHARS = 2000  # the head of a line names its subjects; a 50 MB line costs no more than this
 _SPLIT = re.compile(r"[\s,;()\[\]{}<>\"'`|]+")
 _KEY_VALUE = re.compile(r"^[A-Za-z_][\w.\-]{0,40}[=:](.+)$")
+_CANDIDATE = re.compile(r"[\d\-./_:@#=]")
 _NAME_PUNCT = re.compile(r"[\d\-./_:@#]")
 _LETTER = re.compile(r"[A-Za-z]")
 _TIME_LIKE = re.compile(r"^[\d\-:./TZ+,]+(?:[ap]m|ms|us|ns|s|m|h|d)?$", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"^[\d.,]+(?:[a-z%]{1,3}|[kmgt]i?b)$", re.IGNORECASE)
 _DATE_WORDS = re.compile(r"\d{1,4}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*[-/ ]\d{2,4}", re.IGNORECASE)
 _HEX_ID = re.compile(r"^(?=[^g-z]*\d)[0-9a-f]{7,}$", re.IGNORECASE)
-_INSTANCE = re.compile(r"^(.*[A-Za-z].*?)[-_#:.]?\d+$")
+_INSTANCE = re.compile(r"[-_#:.]?\d+$")
 _EDGE = ".:,=/-_#@"
 
 
@@ -31,6 +32,8 @@ def entities(text: str) -> set[str]:
     """The names in `text`, lower-cased, each with its family name where it ends in a number."""
     out: set[str] = set()
     for token in _SPLIT.split(text[:_MAX_CHARS]):
+        if len(token) < 3 or _CANDIDATE.search(token) is None:  # most tokens are plain words
+            continue
         value = _KEY_VALUE.match(token)
         if value is not None:
             token = value.group(1)
@@ -52,9 +55,9 @@ def _add(out: set[str], token: str) -> None:
         return
     name = token.lower()
     out.add(name)
-    family = _INSTANCE.match(name)
-    if family is not None:
-        base = family.group(1).rstrip(_EDGE)
+    number = _INSTANCE.search(name)
+    if number is not None and number.start() > 0:
+        base = name[:number.start()].rstrip(_EDGE)
         if _is_name(base):
             out.add(base)
 
