@@ -6,8 +6,9 @@ leak on thread order-export-3") but they share the *thing* they talk about. Such
 alike in every layout: tokens that mix letters with digits, dashes, dots, slashes or
 underscores, the values of `key=value` pairs, and bracketed components. Plain words, numbers
 and timestamps are not names. A name with a trailing instance number ("order-export-3",
-"worker_12", "sdb1") also stands for its family ("order-export", "worker", "sdb"), so workers
-and shards of one thing link up.
+"worker_12") also stands for its family ("order-export", "worker"), so workers and shards of
+one thing link up; a path also stands for its first directories ("/data/pg_wal/x.log" names
+"/data" and "/data/pg_wal"), so errors on one volume link up.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _TIME_LIKE = re.compile(r"^[\d\-:./TZ+,]+(?:[ap]m|ms|us|ns|s|m|h|d)?$", re.IGNOR
 _NUMBER_UNIT = re.compile(r"^[\d.,]+(?:[a-z%]{1,3}|[kmgt]i?b)$", re.IGNORECASE)
 _DATE_WORDS = re.compile(r"\d{1,4}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*[-/ ]\d{2,4}", re.IGNORECASE)
 _HEX_ID = re.compile(r"^(?=[^g-z]*\d)[0-9a-f]{7,}$", re.IGNORECASE)
-_INSTANCE = re.compile(r"[-_#:.]?\d+$")
+_INSTANCE = re.compile(r"[-_#:.]\d+$")
 _EDGE = ".:,=/-_#@"
 
 
@@ -37,14 +38,15 @@ def entities(text: str) -> set[str]:
         value = _KEY_VALUE.match(token)
         if value is not None:
             token = value.group(1)
-        _add(out, token.strip(_EDGE))
         if token.startswith("/") and len(token) > 1:  # a path names its mount and directory too
             path = token.rstrip(_EDGE)
             segments = path.split("/")
             for depth in range(2, min(len(segments), 4)):
                 _add(out, "/".join(segments[:depth]))
             _add(out, path)
-        if "://" in token or token.count("/") > 1:  # a URL or path also names its host and parts
+            continue
+        _add(out, token.strip(_EDGE))
+        if "://" in token or token.count("/") > 1:  # a URL or relative path also names its host and parts
             for part in re.split(r"/+|:(?=\d)", token):
                 _add(out, part.strip(_EDGE))
     return out
