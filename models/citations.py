@@ -29,6 +29,9 @@ from functools import cached_property, lru_cache
 LineText = Callable[[int], str | None]  # text of a 1-based file line, None if not in the log/scope
 
 _MAX_RANGE_SCAN = 2000  # lines of a cited range searched for a claim; past that, no verdict
+_PHRASE_WORDS = 4  # words copied verbatim from a log line make an implicit quote...
+_PHRASE_CHARS = 20  # ...of at least this many characters
+_MAX_PHRASE_SCOPE = 10_000  # lines read to know the log's phrases; a bigger scope is not read
 
 # ------------------------------------------------------------------------ finding citations
 _HEAD = re.compile(r"(?<![\w\-./#])(?:(?P<word>(?i:lines?))\s*#?\s*|(?P<short>L) ?)(?=\d)")
@@ -85,7 +88,7 @@ class Claim:
     """Text an answer says the log contains: a quote, or an entity it names."""
 
     text: str
-    kind: str  # "quote" or "entity"
+    kind: str  # "quote", "entity" or "phrase" (words copied from a log line without quotes)
     span: tuple[int, int]
 
 
@@ -161,7 +164,7 @@ class CitationChecker:
         if not sentence.refs:
             return []
         failures: dict[int, list[str]] = {}
-        for claim in sentence.claims:
+        for claim in [*sentence.claims, *self._copied(sentence)]:
             if _fold(claim.text) in self._exempt:
                 continue
             if any(self._holds(ref, claim) is not False for ref in sentence.refs):
@@ -189,6 +192,34 @@ class CitationChecker:
             if self._line_text(n) is None:
                 return f"line {n} is not among the lines analysed"
         return ""
+
+    @cached_property
+    def _log_phrases(self) -> frozenset[tuple[str, ...]]:
+        """Every run of _PHRASE_WORDS words in the scope's lines (none for a scope too big)."""
+        if self._last - self._first >= _MAX_PHRASE_SCOPE:
+            return frozenset()
+        grams: set[tuple[str, ...]] = set()
+        for n in range(self._first, self._last + 1):
+            if (text := self._line_text(n)) is not None:
+                grams.update(_grams(_words(text)))
+        return frozenset(grams) - set(_grams(_words(self._exempt)))
+
+    def _copied(self, sentence: _Sentence) -> list[Claim]:
+        """Runs of the sentence's own words that some log line holds verbatim: an unquoted quote
+        ("Connection leak detection triggered ... (line 14)") that the cited line must hold too."""
+        words = sentence.words
+        inside = [i for i in range(len(words) - _PHRASE_WORDS + 1)
+                  if tuple(w for w, _, _ in words[i:i + _PHRASE_WORDS]) in self._log_phrases
+                  and words[i + _PHRASE_WORDS - 1][2] - words[i][1] >= _PHRASE_CHARS]
+        claims: list[Claim] = []
+        for i in inside:
+            start, end = words[i][1], words[i + _PHRASE_WORDS - 1][2]
+            if claims and start < claims[-1].span[1] - sentence.offset:
+                last = claims.pop()
+                start = last.span[0] - sentence.offset
+            text = " ".join(filter(None, (t.strip("*_~`") for t in sentence.body[start:end].split())))
+            claims.append(Claim(text, "phrase", (start + sentence.offset, end + sentence.offset)))
+        return claims
 
     def _holds(self, ref: Reference, claim: Claim) -> bool | None:
         """Whether a cited line contains the claim; None when that cannot be told."""
@@ -233,6 +264,8 @@ def is_citation(text: str) -> bool:
 def contains_claim(text: str, claim: Claim) -> bool:
     """Case-insensitive, whitespace folded. A quote may be partial, may elide with `...` and may
     be a template (`<*>` for one variable); an entity must not be part of a longer number."""
+    if claim.kind == "phrase":
+        return not set(_grams(_words(claim.text))).isdisjoint(_grams(_words(text)))
     haystack = _fold(text)
     if claim.kind == "entity":
         return _has_entity(haystack, _fold(claim.text))
@@ -338,6 +371,20 @@ class _Sentence:
         cite_spans = [(r.span[0] - start, r.span[1] - start) for r in self.refs]
         return [Claim(t, k, (a + start, b + start))
                 for t, k, (a, b) in _claims(self.masked, self.quotes, cite_spans, self.shown)]
+
+    @cached_property
+    def words(self) -> list[tuple[str, int, int]]:
+        """(normalized word, start, end) of the prose outside quotes and citations; a quote or a
+        citation between two words breaks a phrase (its word is None)."""
+        cites = [(r.span[0] - self.offset, r.span[1] - self.offset) for r in self.refs]
+        prose = _mask(self.masked, cites, "\0")
+        prose = _mask(prose, [m.span() for m in self.quotes], "\0")
+        out: list[tuple[str, int, int]] = []
+        for m in re.finditer(r"[^\s\0]+|\0+", prose):
+            word = "\0" if m.group().startswith("\0") else _word(m.group())
+            if word:
+                out.append((word, m.start(), m.end()))
+        return out
 
     @cached_property
     def cuts(self) -> list[int]:
@@ -459,11 +506,26 @@ def _occurs(haystack: str, entity: str) -> bool:
 
 
 # ------------------------------------------------------------------------ small helpers
-def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
+def _mask(text: str, spans: Sequence[tuple[int, int]], fill: str = " ") -> str:
     chars = list(text)
     for a, b in spans:
-        chars[a:b] = " " * (b - a)
+        chars[a:b] = fill * (b - a)
     return "".join(chars)
+
+
+def _word(token: str) -> str:
+    return token.strip(".,;:!?()[]{}\"'`*_“”‘’<>").casefold()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in map(_word, text.split()) if w]
+
+
+def _grams(words: Sequence[str]) -> Iterator[tuple[str, ...]]:
+    for i in range(len(words) - _PHRASE_WORDS + 1):
+        gram = tuple(words[i:i + _PHRASE_WORDS])
+        if "\0" not in gram:
+            yield gram
 
 
 def _trim(token: str) -> str:

@@ -57,6 +57,11 @@ def test_a_faithful_answer_has_only_valid_citations() -> None:
     ("Lines 3, 5 and 999 are routine.", "999", "line 999 is outside the log (lines 1-234)"),
     ("The HikariPool.getConnection frame is at line 2.", "line 2", "line 2 does not contain 'HikariPool.getConnection'"),
     ("Lines 70-60 repeat.", "Lines 70-60", "lines 70-60 end before they start"),
+    # words copied from a log line without quotes are a quote too
+    ("**Connection leak detection triggered** for a thread (line 14).", "line 14",
+     "line 14 does not contain 'Connection leak detection triggered for'"),
+    ("Checkout fails: Connection is not available, request timed out (line 104).", "line 104",
+     "line 104 does not contain 'Connection is not available, request timed out'"),
 ])
 def test_planted_invalid_citations_are_caught_with_a_precise_reason(planted: str, cited: str, reason: str) -> None:
     assert invalid(FAITHFUL + planted) == {cited: reason}
@@ -76,6 +81,9 @@ def test_no_false_alarms_for_claims_the_sentence_gives_another_citation_or_no_ci
         "A follow-up timeout appears at line 107.",
         # code blocks are neither citations nor claims
         "```\nline 999 `nothing`\n```",
+        # copied words found in the line cited, even with other words around them
+        "Line 107 shows that the connection is not available, request timed out after 3000ms.",
+        "Worker order-export-1 opened a streaming cursor on orders (line 63).",
         # a quote that is itself a citation, and a count after a list
         "See `line 62`. Lines 62 and 70 errors were counted, then line 63 and 2 seconds later line 64.",
     ]
