@@ -59,6 +59,7 @@ _MORE_TROUBLE = re.compile(
     r"|backlog|refus\w*|(?:is|are|disk|volume|queue|buffer|partition|filesystem|table) (?:\w+ )?full|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
     r"|mismatch|(?:is|went|are) (?:down|offline)|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
 _QUIET = frozenset({"TRACE", "DEBUG"})
+_UNLEVELLED_TROUBLE = 0.3  # without a level, warning words ("rejected", "unavailable") are trouble too
 _LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE)\b")
 
 
@@ -72,7 +73,7 @@ def _troubled(line: str) -> bool:
 class Trouble:
     """How much trouble each record reports: the anomaly badness, or failing that, trouble
     wording (`_MORE_TROUBLE`, or error words the layout parser left outside the message) in the
-    first whole line of its template and level."""
+    first whole line of its template and level; in a line without a level, warning words."""
 
     def __init__(self, columns: Columns, raw_line: Callable[[int], str]) -> None:
         self.columns = columns
@@ -86,8 +87,8 @@ class Trouble:
         if value is None:
             level = columns.level(i)
             value = columns.line_badness(tid, level)
-            if value < TROUBLE and level not in _QUIET and not columns.wordings[tid].field \
-                    and _troubled(self.raw_line(i)[:1000]):
+            if value < TROUBLE and level not in _QUIET and not columns.wordings[tid].field and (
+                    (level is None and value >= _UNLEVELLED_TROUBLE) or _troubled(self.raw_line(i)[:1000])):
                 value = TROUBLE + 0.05
             self._by_key[(tid, code)] = value
         return value

@@ -46,6 +46,11 @@ def klog(ts: datetime, level: str, component: str, msg: str) -> str:
     return f"{level[0]}{ts:%m%d %H:%M:%S.%f}       1 {component}.go:{40 + len(msg) % 50}] {msg}"
 
 
+def bare(ts: datetime, level: str, component: str, msg: str) -> str:
+    """No timestamp at all: nearness must come from line positions."""
+    return f"{component}: {msg}"
+
+
 @dataclass(frozen=True)
 class Scenario:
     layout: Layout
@@ -94,6 +99,22 @@ SCENARIOS = {
          ("ERROR", "proxier", "failed to route connection {n}: backend cart-frontend overloaded"),
          ("ERROR", "proxier", "failed to route connection {n}: backend cart-frontend overloaded")),
         ("INFO", "replica_controller", "deployment cart-frontend back to 8 ready replicas"),
+    ),
+    "bare-lines-mount-change": Scenario(
+        bare,
+        ("INFO", "storaged", "remounted share nfs-media7 read-only after firmware update"),
+        (("ERROR", "uploader", "write of upload {n} to nfs-media7 rejected: read-only file system"),
+         ("ERROR", "uploader", "write of upload {n} to nfs-media7 rejected: read-only file system"),
+         ("ERROR", "api", "POST /uploads returned 500 for request {n}")),
+        ("INFO", "storaged", "share nfs-media7 remounted read-write, uploads resumed"),
+    ),
+    "json-dependency-drops-first": Scenario(
+        json_lines,
+        ("ERROR", "cache", "lost connection to kv-main-2:6390 (connection reset by peer)"),
+        (("ERROR", "cache", "reconnect to kv-main-2:6390 failed, next attempt in 2s ({n})"),
+         ("ERROR", "profile", "GET /profile/{n} failed: cache backend timeout"),
+         ("ERROR", "profile", "GET /profile/{n} failed: cache backend timeout")),
+        ("INFO", "cache", "connected to kv-main-2:6390 again"),
     ),
 }
 
