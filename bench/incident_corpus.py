@@ -84,10 +84,13 @@ class Incident:
     truth: Truth
     roles: tuple[str, ...]  # per line: one of ROLES
     kinds: tuple[str, ...]  # per line: the maker of its event (same kind = same message)
+    number: int = 0  # 1-based place in the corpus
 
     @property
     def file_name(self) -> str:
-        return f"{self.name}.log"
+        """A neutral name: the scenario's name ("cert-expiry") would hand the answer to a reader
+        of the file name, and digests and prompts carry it."""
+        return f"incident-{self.number:02d}.log"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,7 +774,8 @@ def stream_events(d: Draw, plan: Plan, *, pre_s: float, tail_s: float, start: da
         yield event(when, role, kind, msg)
 
 
-def build_incident(name: str, scenario: Callable[[Draw], Plan], layout_name: str, layout: Layout, seed: int) -> Incident:
+def build_incident(name: str, scenario: Callable[[Draw], Plan], layout_name: str, layout: Layout, seed: int,
+                   number: int = 0) -> Incident:
     d = Draw(hash_seed(seed, name))
     plan = scenario(d)
     pre_s = plan.gap_s * d.n(180, 320)
@@ -790,7 +794,7 @@ def build_incident(name: str, scenario: Callable[[Draw], Plan], layout_name: str
         roles += [ev.role] * len(rendered)
         kinds += [ev.kind] * len(rendered)
     truth = Truth(layout_name, tuple(triggers), onset, plan.explanation, scenario.__name__)
-    return Incident(name, layout_name, lines, truth, tuple(roles), tuple(kinds))
+    return Incident(name, layout_name, lines, truth, tuple(roles), tuple(kinds), number)
 
 
 def hash_seed(seed: int, name: str) -> int:
@@ -799,11 +803,13 @@ def hash_seed(seed: int, name: str) -> int:
 
 
 def generate_corpus(seed: int = 0) -> list[Incident]:
-    return [build_incident(name, scenario, lname, layout, seed) for name, scenario, lname, layout in CATALOG]
+    return [build_incident(name, scenario, lname, layout, seed, number)
+            for number, (name, scenario, lname, layout) in enumerate(CATALOG, 1)]
 
 
 def write_corpus(directory: Path | str, seed: int = 0) -> list[Path]:
-    """One `.log` per incident and a `truth.json` keyed by file name; returns the log paths."""
+    """One `.log` per incident (neutral names) and a `truth.json` keyed by file name, each entry
+    with the incident's name; returns the log paths."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths, truths = [], {}
@@ -811,7 +817,7 @@ def write_corpus(directory: Path | str, seed: int = 0) -> list[Path]:
         path = out / incident.file_name
         path.write_text("\n".join(incident.lines) + "\n", encoding="utf-8")
         paths.append(path)
-        truths[incident.file_name] = asdict(incident.truth)
+        truths[incident.file_name] = {"name": incident.name, **asdict(incident.truth)}
     (out / "truth.json").write_text(json.dumps(truths, indent=1) + "\n", encoding="utf-8")
     return paths
 

@@ -104,6 +104,8 @@ def test_explanation_rule(incidents: list) -> None:
 def test_write_corpus_and_large_log(corpus: ModuleType, tmp_path: Path) -> None:
     paths = corpus.write_corpus(tmp_path / "corpus", seed=0)
     assert len(paths) >= 12 and (tmp_path / "corpus" / "truth.json").exists()
+    # file names are neutral: a digest or prompt that names the file must not name the scenario
+    assert not any(word in p.name for p in paths for word in ("pool", "cert", "disk", "clock", "cron", "deploy"))
     big = tmp_path / "big.log"
     truth = corpus.write_large_log(big, lines=20_000, seed=0)
     lines = big.read_text(encoding="utf-8").splitlines()
