@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -195,11 +195,15 @@ class CitationChecker:
 
     @cached_property
     def _log_phrases(self) -> frozenset[tuple[str, ...]]:
-        """Every run of _PHRASE_WORDS words in the scope's lines (none for a scope too big)."""
-        if self._last - self._first >= _MAX_PHRASE_SCOPE:
-            return frozenset()
+        """Every run of _PHRASE_WORDS words in the log lines the model could copy: the whole scope
+        when it is small, else the lines `shown` names by number (a digest's examples, findings).
+        Always the log's own text: logchat's words in a digest or findings are no log line."""
+        if self._last - self._first < _MAX_PHRASE_SCOPE:
+            numbers: Iterable[int] = range(self._first, self._last + 1)
+        else:
+            numbers = sorted(_numbers_named(self._shown))[:_MAX_PHRASE_SCOPE]
         grams: set[tuple[str, ...]] = set()
-        for n in range(self._first, self._last + 1):
+        for n in numbers:
             if (text := self._line_text(n)) is not None:
                 grams.update(_grams(_words(text)))
         return frozenset(grams) - set(_grams(_words(self._exempt)))
@@ -511,6 +515,14 @@ def _mask(text: str, spans: Sequence[tuple[int, int]], fill: str = " ") -> str:
     for a, b in spans:
         chars[a:b] = fill * (b - a)
     return "".join(chars)
+
+
+def _numbers_named(shown: str) -> set[int]:
+    """Line numbers `shown` names: "N | line" rows and citations (a range up to 50 lines)."""
+    numbers = {int(m.group(1)) for m in re.finditer(r"^\s*(\d+) \|", shown, re.M)}
+    for ref in find_citations(shown):
+        numbers.update(range(ref.start, min(ref.end, ref.start + 49) + 1))
+    return numbers
 
 
 def _word(token: str) -> str:

@@ -169,3 +169,13 @@ def test_an_answer_that_repeats_logchats_findings_cites_only_valid_lines() -> No
     for text in (findings.brief(), findings.render_text()):
         citations = check(text)
         assert len(citations) > 5 and all(c.valid for c in citations), summary_line(citations)
+
+
+def test_in_a_scope_too_big_to_read_copied_words_are_checked_against_the_lines_the_model_was_shown() -> None:
+    big = 50_000  # the example log repeated: too many lines to read every one
+    def text(n: int) -> str | None:
+        return LOG[(n - 1) % LAST] if 1 <= n <= big else None
+    answer = "Connection leak detection triggered for a thread (line 14)."
+    shown = "Digest: ...\n  e.g. line 141: " + LOG[140]  # the digest quoted line 141
+    assert not check_citations(answer, text, first_line=1, last_line=big, shown=shown)[0].valid
+    assert check_citations(answer, text, first_line=1, last_line=big)[0].valid  # nothing known to copy from
