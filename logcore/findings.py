@@ -44,8 +44,8 @@ _LOOKBACK_RECORDS = 3000
 _LOOKBACK_SECONDS = 1800.0
 _LOCAL_RARE = 5  # a template seen more often than this before the onset is routine there
 _MAX_CANDIDATES = 150  # candidates looked at closely (entities, change wording), by pre-score
-_FOLLOWER_SAMPLE = 250  # trouble lines before the onset, and in the window, whose names are read
-_BACKGROUND_SAMPLE = 300  # normal lines that tell a common name from a specific one
+_FOLLOWER_SAMPLE = 200  # trouble lines before the onset, and in the window, whose names are read
+_BACKGROUND_SAMPLE = 200  # normal lines that tell a common name from a specific one
 _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
 _CONTEXT_SHARE = 0.6  # a name in this share of the window's trouble lines is its context ...
 _CONTEXT_WEIGHT = 0.3  # ... and links a cause this much
@@ -58,6 +58,7 @@ _LATE_FACTOR = 0.8  # score kept by a change logged after the first trouble line
 _AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
 _SAME_SCORE = 0.03
 _ALIKE_RUN = 5  # ... and this close together: one event written as several lines  # lines of one template this close in score are reported as its first
+_END_ZONE = 150  # records after the last trouble line read for what stops with it
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _RECOVERY = re.compile(
@@ -364,7 +365,7 @@ def _components(log: _Log, records: list[int]) -> list[str]:
             kept.append(name)
         if len(kept) == 4:
             break
-    return kept
+    return [printable(name, 80) for name in kept]
 
 
 # --- causes --------------------------------------------------------------------------------------
@@ -504,7 +505,7 @@ class _Evidence:
         self.end_zone = (window.end, window.end)
         if _quiet_after(log, window) or _recovery_record(log, window) is not None:
             zone_start = max(window.start, window.end - max(3, window.length // 10))
-            zone_stop = min(log.records, window.end + 1 + max(10, window.length // 5), window.end + 300)
+            zone_stop = min(log.records, window.end + 1 + max(10, window.length // 5), window.end + _END_ZONE)
             self.end_zone = (zone_start, zone_stop)
             for i in range(zone_start, zone_stop):
                 if templates[i] not in flood:
@@ -654,6 +655,8 @@ def _cause(log: _Log, c: _Candidate) -> Cause:
     if c.similar:
         lines = sorted(log.line(i) for i in c.similar)
         why.append(f"{len(lines)} similar line{'s' if len(lines) > 1 else ''}: {_line_list(lines)}")
+    # Reasons quote names taken from the log: they are log text too.
+    why = [printable(reason, _TEXT_CHARS) for reason in why]
     return Cause(log.line(c.record), log.iso(c.record), c.score, why, log.text(c.record))
 
 
