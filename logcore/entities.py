@@ -23,7 +23,8 @@ _NAME_PUNCT = re.compile(r"[\d\-./_:@#]")
 _LETTER = re.compile(r"[A-Za-z]")
 _TIME_LIKE = re.compile(r"^[\d\-:./TZ+,]+(?:[ap]m|ms|us|ns|s|m|h|d)?$", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"^[\d.,]+(?:[a-z%]{1,3}|[kmgt]i?b)$", re.IGNORECASE)
-_DATE_WORDS = re.compile(r"\d{1,4}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*[-/ ]\d{2,4}", re.IGNORECASE)
+_DATE_WORDS = re.compile(r"\d{1,4}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*[-/ ]\d{2,4}",
+                         re.IGNORECASE)
 _HEX_ID = re.compile(r"^(?=[^g-z]*\d)[0-9a-f]{7,}$", re.IGNORECASE)
 _INSTANCE = re.compile(r"[-_#:.]\d+$")
 _EDGE = ".:,=/-_#@"

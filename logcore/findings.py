@@ -56,8 +56,8 @@ _SEPARATE_RECORDS = 10  # occurrences this far apart (on average) are separate e
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
 _LATE_FACTOR = 0.8  # score kept by a change logged after the first trouble line
 _AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
-_SAME_SCORE = 0.03
-_ALIKE_RUN = 5  # ... and this close together: one event written as several lines  # lines of one template this close in score are reported as its first
+_SAME_SCORE = 0.03  # lines of one template this close in score ...
+_ALIKE_RUN = 5  # ... and this close together are one event written as several lines: its first stands
 _END_ZONE = 150  # records after the last trouble line read for what stops with it
 _RECORD_LINES = 6  # lines of a record (its head and folded continuation) read for names
 _NAIVE_EPOCH = datetime(1970, 1, 1)
@@ -462,8 +462,8 @@ def _candidates(log: _Log, window: Window, start: int, flood: dict[int, float]) 
 def _prescore(log: _Log, window: Window, i: int) -> float:
     """The cheap part of the score, to choose which candidates deserve a close look."""
     signal = log.analysis.signals[log.columns.templates[i]]
-    return _W_NEW * _nearness(log, signal.first_record, window.start) + _W_RARE * signal.rarity + _W_NEAR * _nearness(log, i, window.start) + \
-        _W_TROUBLE * min(1.0, log.badness(i))
+    return (_W_NEW * _nearness(log, signal.first_record, window.start) + _W_RARE * signal.rarity
+            + _W_NEAR * _nearness(log, i, window.start) + _W_TROUBLE * min(1.0, log.badness(i)))
 
 
 def _nearness(log: _Log, i: int, onset: int) -> float:

@@ -56,7 +56,8 @@ class Window:
 _MORE_TROUBLE = re.compile(
     r"\b(?:could ?n[o']t|no space|not (?:available|ready|responding|reachable)|exhausted|overload(?:ed)?"
     r"|stall(?:ed|ing)?|no (?:ready|healthy|available|route|response)|too many|throttl\w*|saturat\w*"
-    r"|backlog|refus\w*|(?:is|are|disk|volume|queue|buffer|partition|filesystem|table) (?:\w+ )?full|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
+    r"|backlog|refus\w*|(?:is|are|disk|volume|queue|buffer|partition|filesystem|table) (?:\w+ )?full"
+    r"|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
     r"|mismatch|(?:is|went|are) (?:down|offline)|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
 _QUIET = frozenset({"TRACE", "DEBUG"})
 _UNLEVELLED_TROUBLE = 0.3  # without a level, warning words ("rejected", "unavailable") are trouble too

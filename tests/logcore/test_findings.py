@@ -135,7 +135,8 @@ def traffic(layout: Layout, rng: random.Random, ts: datetime, n: int) -> tuple[l
                                                      f"(attempt 1 of 3, id {rng.randint(1000, 9999)})"))
             out.append(layout(ts, "INFO", "client", "session-store read succeeded on retry"))
         elif roll < 0.15:
-            out.append(layout(ts, "DEBUG", "cache", f"cache hit ratio {rng.randint(80, 99)}% over {rng.randint(1, 9)} s"))
+            out.append(layout(ts, "DEBUG", "cache", f"cache hit ratio {rng.randint(80, 99)}% "
+                                                     f"over {rng.randint(1, 9)} s"))
         else:
             out.append(layout(ts, "INFO", "http", f"GET /api/items/{rng.randint(1, 99)} 200 "
                                                    f"{rng.randint(5, 90)} ms user u{rng.randint(100, 999)}"))
