@@ -28,6 +28,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("rootcause", "2", "task('rootcause')", "Root cause", "Find the root cause of the main issues", True),
     ActionSpec("patterns", "3", "task('patterns')", "Patterns", "Describe the patterns in the scope", True),
     ActionSpec("compare", "4", "task('compare')", "Compare halves", "Compare errors in the first and second half", True),
+    ActionSpec("findings", "F", "findings", "Findings", "Show the incident and its likely causes in the scope, computed without a model"),
     ActionSpec("ask", "i", "focus_chat", "Ask a question", "Type a question or a follow-up", True),
     ActionSpec("stop", "escape", "stop", "Stop answer", "Stop the answer being streamed (keeps what arrived)"),
     ActionSpec("retry", "r", "retry", "Retry answer", "Ask the last question again"),

@@ -1,19 +1,24 @@
 """What part of the log an analysis reads: the user's choice, made concrete as text.
 
-The choice is captured on the UI thread as plain line indexes (cheap), and turned into text
-on a worker (reading a marked range or building a digest of a large file takes time).
+The choice is captured on the UI thread as plain line indexes (cheap), and read on a worker
+into a `models.session.LogSlice` (reading a marked range or a whole large file takes time).
 Lines are numbered as the user sees them, so the model can cite them and a cited number
 jumps the view to the right line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from logcore.reader import LogFile
-from models.prompts import number_line, number_lines
+from models.prompts import number_line
+from models.session import LogSlice
+
+if TYPE_CHECKING:
+    from tui.log_view import LogView
 
 
 class ScopeKind(str, Enum):
@@ -38,25 +43,6 @@ class Scope:
     label: str
 
 
-@dataclass
-class ScopeText:
-    """The selected text. A contiguous selection stays raw with its `first_line` (1-based), so
-    a selection too big for the budget can still be digested with its format recognised; a
-    non-contiguous one (filtered lines) arrives numbered (`first_line` None)."""
-
-    text: str
-    label: str
-    notes: list[str] = field(default_factory=list)
-    first_line: int | None = None
-
-    @property
-    def model_text(self) -> str:
-        """The text as the model reads it: every line numbered."""
-        if self.first_line is None:
-            return self.text
-        return number_lines(self.text.split("\n"), self.first_line)
-
-
 def numbered(index: int, line: str) -> str:
     """The line at 0-based `index` as the model reads it (see models.prompts.number_line)."""
     return number_line(index + 1, line)
@@ -71,26 +57,44 @@ def describe_range(kind: ScopeKind, lines: Sequence[int]) -> str:
     return f"{kind.value}: lines {first:,}-{last:,}"
 
 
-def read_scope(log: LogFile, scope: Scope) -> ScopeText:
-    """Text of the selected lines (the last MAX_SCOPE_LINES if more were chosen)."""
+def capture_scope(view: LogView, kind: ScopeKind, last_n: int) -> Scope:
+    """The user's scope choice as concrete line indexes, taken now (what they see now)."""
+    count = view.logfile.line_count
+    if kind is ScopeKind.MARKED and view.marked_range is not None:
+        start, end = view.marked_range
+        lines: range | tuple[int, ...] = range(start, end + 1)
+    elif kind is ScopeKind.LAST:
+        lines = range(max(0, count - last_n), count)
+        return Scope(kind, lines, f"last {len(lines):,} lines")
+    elif kind is ScopeKind.FILTERED and view.filtering:
+        lines = tuple(view.filtered_lines() or ())
+    elif kind is ScopeKind.FILE:
+        return Scope(kind, range(0, count), f"file: {count:,} lines")
+    else:
+        if kind is not ScopeKind.PAGE:
+            kind = ScopeKind.PAGE  # nothing marked / no filter: fall back to what is visible
+        rows = view.visible_rows()
+        lines = range(view.line_index(rows.start), view.line_index(rows.stop - 1) + 1) if (
+            rows and not view.filtering) else tuple(view.line_index(r) for r in rows)
+    return Scope(kind, lines, describe_range(kind, lines))
+
+
+def read_scope(log: LogFile, scope: Scope) -> LogSlice:
+    """The selected lines as the analysis reads them. A contiguous selection stays raw with its
+    first line, so one too big for the budget is digested with its format recognised; at most
+    MAX_SCOPE_LINES are read (DIGEST_MAX_LINES for the whole file, which is always digested)."""
+    if scope.kind is ScopeKind.FILE:
+        log.wait_indexed()
+        total = log.line_count
+        start = max(0, total - DIGEST_MAX_LINES)
+        notes = (f"the digest covers the last {DIGEST_MAX_LINES:,} of {total:,} lines",) if start else ()
+        return LogSlice(log.lines(start, total), start + 1, log.display_name, notes=notes)
     lines = scope.lines
-    notes: list[str] = []
+    notes: tuple[str, ...] = ()
     if len(lines) > MAX_SCOPE_LINES:
-        notes.append(f"only the last {MAX_SCOPE_LINES:,} of {len(lines):,} selected lines were read")
+        notes = (f"only the last {MAX_SCOPE_LINES:,} of {len(lines):,} selected lines were read",)
         lines = lines[-MAX_SCOPE_LINES:]
     if isinstance(lines, range) and lines.step == 1:
-        return ScopeText("\n".join(log.lines(lines.start, lines.stop)), scope.label, notes, lines.start + 1)
-    return ScopeText("\n".join(numbered(i, log.line(i)) for i in lines), scope.label, notes)
-
-
-def digest_scope(log: LogFile, budget_tokens: int, count_tokens: Callable[[str], int]) -> ScopeText:
-    """The whole file through the log core's digest (templates, counts, anomalies, cited lines)."""
-    from logcore.digest import build_digest
-
-    log.wait_indexed()
-    total = log.line_count
-    start = max(0, total - DIGEST_MAX_LINES)
-    notes = [f"the digest covers the last {DIGEST_MAX_LINES:,} of {total:,} lines"] if start else []
-    digest = build_digest(log.lines(start, total), budget_tokens, count_tokens,
-                          first_line=start + 1, source=log.display_name)
-    return ScopeText(digest.text, f"file: digest of {total - start:,} lines", notes + list(digest.omitted))
+        return LogSlice(log.lines(lines.start, lines.stop), lines.start + 1, log.display_name, notes=notes)
+    return LogSlice([log.line(i) for i in lines], lines[0] + 1 if lines else 1, log.display_name,
+                    numbers=[i + 1 for i in lines], notes=notes)

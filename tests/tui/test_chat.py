@@ -19,7 +19,8 @@ pytestmark = pytest.mark.anyio
 
 
 def answer_text(app) -> str:
-    return "\n".join(md.source for md in app.query("#answer Markdown").results(Markdown))
+    """The answers shown (not the findings card above them)."""
+    return "\n".join(md.source for md in app.query("#answer Markdown.answer").results(Markdown))
 
 
 @pytest.mark.parametrize("key,task", [("1", Task.SUMMARIZE), ("2", Task.ROOT_CAUSE),
@@ -68,7 +69,7 @@ async def test_escape_stops_and_keeps_the_partial_answer(checkout_log):
     app = make_app([checkout_log], backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("1")
-        await wait_for(pilot, lambda: len(app._partial) > 5)
+        await wait_for(pilot, lambda: len(app.chat.partial) > 5)
         await pilot.press("escape")
         await answered(pilot, app)
         answer = app.conversation.turns[0].answer
@@ -227,7 +228,7 @@ async def test_patterns_panel_filters_to_a_template(checkout_log):
         await pilot.press("enter")
         view = app.active_view
         await wait_for(pilot, lambda: view.filtering and view.filter_done)
-        index = app._patterns[view.id]
+        index = app.patterns_panel.index_for(view)
         chosen = index.template_of(view.filtered_lines()[0])
         assert view.row_count == index.templates()[0].count
         assert all(index.template_of(i) == chosen for i in view.filtered_lines())

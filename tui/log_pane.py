@@ -1,0 +1,173 @@
+"""One tab: a log view and everything a user does to it (search, filter, go to, mark, scope).
+
+The pane owns its dialogs, so each tab keeps its own search and level filter. It reports back
+with messages (`StatusChanged`, `ScopeSized`); the token count of the analysis scope runs on a
+worker that takes the model lock only when it is free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time as dtime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.widgets import TabPane
+
+from logcore.reader import LogFile
+from logcore.token_estimate import estimate_tokens
+from tui.levels import at_least
+from tui.log_view import LogView
+from tui.messages import ScopeSized, StatusChanged
+from tui.model_host import ModelHost
+from tui.scope import Scope, ScopeKind, capture_scope, read_scope
+from tui.screens import PromptScreen
+
+LEVEL_FILTERS: tuple[str | None, ...] = (None, "WARN", "ERROR")
+
+
+class LogPane(TabPane):
+    def __init__(self, title: str, log: LogFile, *, follow: bool, view_id: str, id: str) -> None:
+        super().__init__(title, id=id)
+        self._log = log
+        self._follow = follow
+        self._view_id = view_id
+        self._level_filter = 0
+
+    def compose(self) -> ComposeResult:
+        yield LogView(self._log, follow=self._follow, id=self._view_id)
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    # ------------------------------------------------------------------ scope
+    def capture_scope(self, kind: ScopeKind, last_n: int) -> Scope:
+        return capture_scope(self.view, kind, last_n)
+
+    @work(thread=True, exclusive=True, group="size")
+    def size_scope(self, scope: Scope, models: ModelHost) -> None:
+        """Tokens the scope costs: exact with the model's tokenizer when it is free, else the
+        log core's estimate (llama.cpp is not thread-safe, and an answer may be streaming)."""
+        if scope.kind is ScopeKind.FILE:
+            self.post_message(ScopeSized(scope.label + " (digest built when asked)", None, True))
+            return
+        text = read_scope(self._log, scope).model_text
+        backend = models.backend
+        if backend is None or not models.lock.acquire(blocking=False):
+            self.post_message(ScopeSized(scope.label, estimate_tokens(text), False))
+            return
+        try:
+            tokens = backend.count_tokens(text)
+        except Exception:  # counting is advisory; the answer path reports real failures
+            tokens, exact = estimate_tokens(text), False
+        else:
+            exact = bool(getattr(backend, "counts_exact", True))
+        finally:
+            models.lock.release()
+        self.post_message(ScopeSized(scope.label, tokens, exact))
+
+    # ------------------------------------------------------------------ navigation
+    def jump_to_line(self, number: int) -> None:
+        view = self.view
+        if number > view.logfile.line_count:
+            self.notify(f"line {number:,} is past the end ({view.logfile.line_count:,} lines)", severity="warning")
+            return
+        view.go_to_line(number)
+        view.focus()
+
+    def search(self) -> None:
+        view = self.view
+
+        def done(query: str | None) -> None:
+            if query is None:
+                return
+            view.set_search(query)
+            view.find(True)
+            self.post_message(StatusChanged())
+
+        self.app.push_screen(PromptScreen("Search (case-insensitive)", view.search_query), done)
+
+    def find(self, forward: bool) -> None:
+        if not self.view.search_query:
+            self.search()
+            return
+        self.view.find(forward)
+
+    def filter_text(self) -> None:
+        view = self.view
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            if not text:
+                view.set_filter(None)
+            else:
+                needle = text.casefold()
+                view.set_filter(lambda i, line: needle in line.casefold(), f"'{text}'")
+            self._level_filter = 0
+            self.post_message(StatusChanged())
+
+        self.app.push_screen(PromptScreen("Show lines containing (empty shows all)"), done)
+
+    def filter_level(self) -> None:
+        view = self.view
+        self._level_filter = (self._level_filter + 1) % len(LEVEL_FILTERS)
+        minimum = LEVEL_FILTERS[self._level_filter]
+        if minimum is None:
+            view.set_filter(None)
+        else:
+            levels = view.level_reader()
+            view.set_filter(lambda i, line: at_least(levels.level(line, i), minimum), f"level ≥ {minimum}")
+        self.post_message(StatusChanged())
+
+    def filter_to(self, predicate, label: str) -> None:
+        """Show only the lines `predicate(index, line)` keeps (a pattern picked in the panel)."""
+        self.view.set_filter(predicate, label)
+        self.view.focus()
+        self.post_message(StatusChanged())
+
+    def goto(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            text = text.strip()
+            if text.isdigit():
+                self.jump_to_line(int(text))
+                return
+            target = parse_time(text)
+            if target is None:
+                self.notify(f"'{text}' is neither a line number nor a time (HH:MM[:SS] or ISO)",
+                            severity="warning", markup=False)
+                return
+            self._goto_time(self.view, target)
+
+        self.app.push_screen(PromptScreen("Go to line number or time"), done)
+
+    @work(thread=True, exclusive=True, group="goto")
+    def _goto_time(self, view: LogView, target: datetime | dtime) -> None:
+        row = view.find_time(target)
+        if row is None:
+            self.app.call_from_thread(self.notify, "This log's lines carry no timestamps I can read",
+                                      severity="warning")
+        else:
+            self.app.call_from_thread(self.jump_to_line, view.line_index(row) + 1)
+
+    def toggle_wrap(self) -> None:
+        self.view.wrap = not self.view.wrap
+
+    def toggle_follow(self) -> None:
+        self.view.follow = not self.view.follow
+        self.post_message(StatusChanged())
+
+    def mark(self) -> None:
+        self.notify(self.view.toggle_mark())
+
+
+def parse_time(text: str) -> datetime | dtime | None:
+    """A go-to target: an ISO date-time or a time of day."""
+    for parse in (datetime.fromisoformat, dtime.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
