@@ -56,6 +56,7 @@ def test_a_grounded_report_is_accepted(openssh_chunk: Chunk) -> None:
 @pytest.mark.parametrize(("planted", "check"), [
     ("(line 1290)", "line_numbers"),
     ("(lines 1270-1275)", "line_numbers"),
+    (". Line 1271 shows `Failed password for root`", "line_numbers"),  # in the log, not in that line
     ("at 10:59:41", "timestamps"),
     ("on 2016-12-10", "timestamps"),
     ("from 183.62.140.25", "ips"),  # a prefix of the real IP is still a different IP
