@@ -49,6 +49,8 @@ _BACKGROUND_SAMPLE = 200  # normal lines that tell a common name from a specific
 _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a cause
 _CONTEXT_SHARE = 0.6  # a name in this share of the window's trouble lines is its context ...
 _CONTEXT_WEIGHT = 0.3  # ... and links a cause this much
+_ENRICHED = 2.0  # a subject is this many times commoner in the window's trouble than in the trouble before
+_MIN_BEFORE = 5  # ... judged once there are this many trouble lines before the window
 _MAX_CAUSES = 8
 _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
@@ -485,9 +487,12 @@ class _Evidence:
         lo = bisect_right(log.trouble, window.start - 1)
         hi = bisect_right(log.trouble, window.end)
         inside = _spread(log.trouble[lo:hi], _FOLLOWER_SAMPLE)
-        troubled = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE) + inside
+        before = _spread(log.trouble[:lo], _FOLLOWER_SAMPLE)
+        troubled = before + inside
         self.window_sampled = len(inside)
         self.window_mentions = Counter(name for i in inside for name in log.names(i))
+        self.before_sampled = len(before)
+        self.before_mentions = Counter(name for i in before for name in log.names(i))
         self.trouble_names: dict[str, list[int]] = {}
         for i in troubled:
             for name in log.names(i):
@@ -513,8 +518,13 @@ class _Evidence:
 
     def subject_weight(self, name: str) -> float:
         """1 for a name some of the window's trouble is about; less for one nearly all of it
-        carries (a server, host or service name every error line repeats: context, not subject)."""
+        carries (a server, host or service name every error line repeats: context, not subject);
+        0 for one the everyday trouble before the window mentions as often (a 404's path)."""
         share = self.window_mentions.get(name, 0) / max(self.window_sampled, 1)
+        if self.before_sampled >= _MIN_BEFORE:  # trouble before the window: the name must stand out now
+            share_before = self.before_mentions.get(name, 0) / self.before_sampled
+            if share <= _ENRICHED * share_before:
+                return 0.0
         return _CONTEXT_WEIGHT if share >= _CONTEXT_SHARE else 1.0
 
     def specificity(self, name: str) -> float:
@@ -604,6 +614,8 @@ def _link(log: _Log, evidence: _Evidence, c: _Candidate) -> tuple[float, str]:
         if not later:
             continue
         value = spec * min(1.0, later / 3.0) * evidence.subject_weight(name)
+        if value <= 0.0:
+            continue
         if value > best or (value == best and len(name) < len(best_name)):
             best, best_name, best_count = value, name, later
     if not best_name:
