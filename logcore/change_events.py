@@ -22,13 +22,16 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("config change", r"config(?:uration)?s? (?:reload(?:ed)?|chang(?:e|ed)|updat(?:e|ed)|appl(?:y|ied)|push(?:ed)?)"
                       r"|reload(?:ed|ing)? (?:config(?:uration)?|settings|rules|policy|policies)"
                       r"|(?:setting|parameter|option|limit|quota|threshold|timeout) \S+ (?:changed|set|updated)"
-                      r"|hot[- ]reload|reloaded|(?:set|changed) (?:from|to) |switch(?:ed|ing) (?:\S+ ){0,3}to "
+                      r"|hot[- ]reload|reloaded|(?<!not )(?:set|changed) (?:from|to) |switch(?:ed|ing) (?:\S+ ){0,3}to "
+                      r"|(?:split|weights?|routing|routes?|rules?|polic(?:y|ies)|settings?|parameters?|thresholds?"
+                      r"|limits?|quotas?) (?:\S+ ){0,2}(?:updated|changed|applied|modified|set to)"
                       r"|now using|using new|pointing (?:\S+ )?to"),
     ("feature flag", r"feature[ _-]?flag|flag \S+ (?:set|enabled|disabled|turned)|toggl(?:e|ed)"),
     ("schema migration", r"migrat(?:e|ed|ing|ion)s?|schema (?:change|update|version)|alter table|reindex(?:ing)?"),
     ("failover", r"fail(?:ed)?[ -]?over|switch(?:ed|ing)?[ -]?over|promot(?:e|ed|ing)|demot(?:e|ed|ing)"
                  r"|(?:new|elected|became|becoming|lost) (?:the )?(?:leader|primary|master)|leader election"
-                 r"|re-?elect(?:ed|ion)|took over|failback"),
+                 r"|re-?elect(?:ed|ion)|took over|failback|transition(?:ed|ing)? to (?:active|standby|primary|leader)"
+                 r"|(?:acknowledg\w*|now|new) (?:the )?active"),
     ("clock change", r"clock (?:step|jump|skew|drift|chang|adjust|set)\w*|time (?:step|jump|changed|adjusted|set back)"
                      r"|leap second|(?:system|wall) (?:time|clock) (?:changed|set|stepped|jumped)"),
     ("certificate expiry", r"certificates?|cert (?:expir|renew)\w*|x\.?509|tls handshake|expir(?:e|es|ed|y|ing)"
