@@ -60,8 +60,19 @@ _MORE_TROUBLE = re.compile(
     r"|lagging|behind by|out of \w+|exceed(?:ed|s)?|limit reached|unhealthy"
     r"|mismatch|(?:is|went|are) (?:down|offline)|crash\w*|hung|stuck|leak(?:s|ed|ing|age)?)\b", re.IGNORECASE)
 _QUIET = frozenset({"TRACE", "DEBUG"})
+_SEVERE = frozenset({"WARN", "ERROR", "FATAL"})
+_ZERO_COUNT = re.compile(r"\b(?:0|no|zero|none)\s+[\w-]+", re.IGNORECASE)
 _UNLEVELLED_TROUBLE = 0.3  # without a level, warning words ("rejected", "unavailable") are trouble too
 _LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE)\b")
+
+
+def _all_counted_zero(message: str) -> bool:
+    """Whether every trouble word of a message is counted as none ("0 failed", "no errors")."""
+    head = message[:1000]
+    if not _ZERO_COUNT.search(head):
+        return False
+    rest = read_wording(_ZERO_COUNT.sub(" ", head))
+    return rest.strong is None and rest.weak is None
 
 
 def _troubled(line: str) -> bool:
@@ -74,7 +85,8 @@ def _troubled(line: str) -> bool:
 class Trouble:
     """How much trouble each record reports: the anomaly badness, or failing that, trouble
     wording (`_MORE_TROUBLE`, or error words the layout parser left outside the message) in the
-    first whole line of its template and level; in a line without a level, warning words."""
+    first whole line of its template and level; in a line without a level, warning words. A
+    routine-level line whose trouble words are all counted as zero is no trouble."""
 
     def __init__(self, columns: Columns, raw_line: Callable[[int], str]) -> None:
         self.columns = columns
@@ -91,6 +103,8 @@ class Trouble:
             if value < TROUBLE and level not in _QUIET and not columns.wordings[tid].field and (
                     (level is None and value >= _UNLEVELLED_TROUBLE) or _troubled(self.raw_line(i)[:1000])):
                 value = TROUBLE + 0.05
+            elif value >= TROUBLE and level not in _SEVERE and _all_counted_zero(columns.examples.get(tid, "")):
+                value = 0.1  # "scan: 0 missing, 0 corrupt" reports that nothing is wrong
             self._by_key[(tid, code)] = value
         return value
 
