@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 
 class Task(str, Enum):
@@ -104,6 +104,23 @@ def number_lines(lines: Sequence[str], first_line: int = 1) -> str:
 
 def task_question(task: Task | str) -> str:
     return TASK_QUESTIONS[Task(task)]
+
+
+# The tasks whose first turn opens with the log core's findings, at inference and in training
+# alike, and only when the findings hold an incident (a "no incident" block costs tokens and
+# tells the model nothing the log does not).
+EVIDENCE_TASKS = frozenset({Task.SUMMARIZE, Task.ROOT_CAUSE})
+
+
+def wants_findings(task: Task | str) -> bool:
+    return task in {t.value for t in EVIDENCE_TASKS}
+
+
+def evidence_text(findings: Any) -> str:
+    """The findings text a prompt carries: `Findings.brief()` of an incident, else ""."""
+    if findings is None or not findings.incident:
+        return ""
+    return findings.brief()
 
 
 def system_prompt(with_findings: bool = False) -> str:

@@ -53,7 +53,7 @@ def answer_turns(spec: TaskSpec, answer: Any) -> list[Turn]:
 def make_sample(record: dict[str, Any], spec: TaskSpec, chunk: Chunk) -> Sample:
     return Sample(
         messages=build_messages(chunk.numbered_text(), answer_turns(spec, record["answer"]),
-                                findings_text=chunk.findings_text),
+                                findings_text=chunk.findings_for(spec.name)),
         task=spec.name,
         system=chunk.system,
         chunk_id=chunk.id,

@@ -19,7 +19,7 @@ from pathlib import Path
 from logcore.errors import LogInputError
 from logcore.findings import find_incidents
 from logcore.reader import LogFile
-from models.prompts import number_lines
+from models.prompts import evidence_text, number_lines, wants_findings
 
 LOG_SUFFIXES = (".log", ".log.gz", ".log.bz2", ".log.xz", ".log.zst", ".txt")
 MAX_LINE_CHARS = 2000  # one pathological line must not eat a chunk's whole token budget
@@ -40,9 +40,14 @@ class Chunk:
 
     @cached_property
     def findings_text(self) -> str:
-        """logchat's findings on the chunk, as inference puts them before the log (Findings.brief):
-        teacher and student start from the same evidence the app gives a model."""
-        return find_incidents(self.lines, first_line=self.start_line, source=Path(self.source).name).brief()
+        """logchat's findings on the chunk as inference puts them before the log (the brief of an
+        incident, "" without one): teacher and student start from the evidence a model gets.
+        Only the tasks models.prompts.wants_findings names carry it (see findings_for)."""
+        return evidence_text(find_incidents(self.lines, first_line=self.start_line, source=Path(self.source).name))
+
+    def findings_for(self, task: str) -> str:
+        """The findings text a prompt for `task` carries, by the rule inference follows."""
+        return self.findings_text if wants_findings(task) else ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

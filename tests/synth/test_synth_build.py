@@ -12,10 +12,7 @@ from click.testing import CliRunner
 from datasets import load_from_disk
 
 from logcore.findings import find_incidents
-from models.prompts import (
-    DETAIL_SUFFIX, FINDINGS_MARKER, LOG_SEPARATOR, TASK_QUESTIONS, Task, Turn, build_messages, findings_block,
-    system_prompt,
-)
+from models.prompts import TASK_QUESTIONS, Task, Turn, build_messages, evidence_text, system_prompt
 from synth.build import assign_splits
 from synth.chunk import make_chunks
 from tui.cli import cli
@@ -95,12 +92,11 @@ def test_samples_use_the_models_prompt_format_and_log_only_on_the_first_turn(wor
     summary = next(s for s in samples if s["task"] == "summarize")
     chunk = chunks[summary["chunk_id"]]
     numbered = "\n".join(f"{chunk['start_line'] + i} | {line}" for i, line in enumerate(chunk["lines"]))
-    findings = find_incidents(chunk["lines"], first_line=chunk["start_line"]).brief()
+    findings = evidence_text(find_incidents(chunk["lines"], first_line=chunk["start_line"]))
     expected = build_messages(numbered, [Turn(TASK_QUESTIONS[Task.SUMMARIZE], summary["messages"][-1]["content"])],
                               findings_text=findings)
-    assert summary["messages"] == expected  # the findings block the teacher saw and inference sends
-    assert summary["messages"][0] == {"role": "system", "content": system_prompt(with_findings=True)}
-    assert summary["messages"][1]["content"].startswith(findings_block(findings))
+    assert summary["messages"] == expected  # with the findings block inference sends, if any
+    assert summary["messages"][0] == {"role": "system", "content": system_prompt(with_findings=bool(findings))}
 
     convo = next(s for s in samples if s["task"] == "conversation")
     roles = [m["role"] for m in convo["messages"]]
@@ -111,8 +107,7 @@ def test_samples_use_the_models_prompt_format_and_log_only_on_the_first_turn(wor
 
     risk = next(s for s in samples if s["task"] == "risk")
     assert json.loads(risk["messages"][-1]["content"])["messages"]["warning"] == [risk["start_line"]]
-    assert risk["messages"][1]["content"].split("\n\n", 1)[0] == FINDINGS_MARKER
-    assert SPECS["risk"].student_question + DETAIL_SUFFIX + LOG_SEPARATOR in risk["messages"][1]["content"]
+    assert risk["messages"][1]["content"].startswith(SPECS["risk"].student_question)  # risk: never findings
 
 
 def test_split_assignment_is_seeded_and_never_splits_a_chunk() -> None:
