@@ -50,11 +50,12 @@ _COMMON_SHARE = 0.1  # a name in this share of normal lines says nothing about a
 _CONTEXT_SHARE = 0.6  # a name in this share of the window's trouble lines is its context ...
 _CONTEXT_WEIGHT = 0.3  # ... and links a cause this much
 _ENRICHED = 2.0  # a subject is this many times commoner in the window's trouble than in the trouble before
-_MIN_BEFORE = 5  # ... judged once there are this many trouble lines before the window
+_MIN_BEFORE = 2  # ... judged once there are this many trouble lines before the window
 _MAX_CAUSES = 8
 _MAX_CONSEQUENCES = 8
 _PRECEDENT_FACTOR = 0.5  # score kept by an event that already happened harmlessly
-_SEPARATE_RECORDS = 10  # occurrences this far apart (on average) are separate events, not one burst
+_SEPARATE_RECORDS = 10  # occurrences this far apart (on average) are separate events, not one burst,
+_SEPARATE_SECONDS = 60.0  # ... when they are also this far apart in time
 _BUSY_SCAN = 5000  # records of the window scanned to tell whether a template ran during it
 _LATE_FACTOR = 0.8  # score kept by a change logged after the first trouble line
 _AFTER_ONSET_CREDIT = 0.5  # nearness and novelty granted to a first error of the cascade
@@ -582,20 +583,24 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
     if c.template in evidence.noise:
         score *= _PRECEDENT_FACTOR
         why.append("everyday noise: as frequent outside the incident")
-    elif before is not None and _recurring(window, *before):
+    elif before is not None and _recurring(log, window, *before):
         score *= _PRECEDENT_FACTOR
         why.append(f"recurs before the onset without trouble following (first at line {log.line(before[0])})")
     c.score = round(score, 3)
     c.why = why
 
 
-def _recurring(window: Window, first: int, last: int, count: int) -> bool:
+def _recurring(log: _Log, window: Window, first: int, last: int, count: int) -> bool:
     """Whether an event recurred as separate occurrences before the onset without the last one
     standing out by nearness (it came no sooner than half its usual spacing before the onset):
-    an error that recurs harmlessly (a retried call, a 404) is background, not the cause."""
+    an error that recurs harmlessly (a retried call, a 404) is background, not the cause.
+    Occurrences seconds apart are one episode, not a precedent."""
     if count < 2:
         return False
     spacing = (last - first) / (count - 1)
+    seconds = log.seconds_between(first, last)
+    if seconds is not None and seconds / (count - 1) < _SEPARATE_SECONDS:
+        return False
     return spacing >= _SEPARATE_RECORDS and window.start - last >= spacing / 2
 
 
