@@ -3,8 +3,9 @@
 A model that writes "line 2 shows the pool timeout" when line 2 is the start-up banner sends a
 reader to the wrong place with confidence. Each citation (`line 62`, `lines 62-66`, `lines 3, 5
 and 9`, `L62`) is checked twice: the line must be inside the log or scope, and where its sentence
-quotes text ("...", `...`, '...') or names an entity (an id, host, port, path, key=value,
-ExceptionName), the cited line, or any line of a cited range, must contain it.
+quotes text ("...", `...`, '...'), names an entity (an id, host, port, path, key=value,
+ExceptionName) or copies four or more words of a log line without quotes, the cited line, or
+any line of a cited range, must contain it.
 
 False alarms cost trust too, so a claim is only held against a citation when the sentence
 cannot have meant another one: a claim found in any line the sentence cites is satisfied; one
@@ -177,7 +178,7 @@ class CitationChecker:
     def _verdict(self, ref: Reference, missing: list[str]) -> Citation:
         reason = self._place_problem(ref)
         if not reason and missing:
-            shown = " or ".join(repr(_cut(m)) for m in missing[:2])
+            shown = " or ".join(repr(_shorten(m)) for m in missing[:2])
             more = f" (+{len(missing) - 2} more)" if len(missing) > 2 else ""
             verb = "does" if ref.start == ref.end else "do"
             reason = f"{_name(ref)} {verb} not contain {shown}{more}"
@@ -549,7 +550,7 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _cut(text: str, limit: int = 60) -> str:
+def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
