@@ -210,6 +210,8 @@ class LogchatApp(App[None]):
 
     def on_status_changed(self, message: StatusChanged) -> None:
         self._update_status()
+        if not self.chat.generating and "· ~" in self._scope_status:
+            self._size_scope_soon()  # counted while the model was busy: count it exactly now
 
     def _size_scope_soon(self) -> None:
         self._scope_timer.stop()

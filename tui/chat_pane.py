@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -30,8 +31,12 @@ from tui.messages import (
     AnswerChunk, AnswerDone, AnswerFailed, AnswerPrepared, FindingsReady, StatusChanged,
 )
 from tui.model_host import ModelHost
-from tui.scope import Scope, ScopeKind, read_scope
+from tui.scope import Scope, ScopeKind, evidence_scope, read_scope
 from tui.screens import ChooseScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from logcore.findings import Findings
+    from models.session import LogSlice
 
 STANDALONE = -1  # generation of a findings card asked for on its own (no answer follows)
 
@@ -99,7 +104,7 @@ class ChatPane(VerticalScroll, can_focus=True):
     def _generate(self, generation: int, turns: list[Turn], log_text: str, findings_text: str,
                   scope: tuple[Scope, LogFile] | None, evidence: bool, log: LogFile,
                   cancel: threading.Event) -> None:
-        from models.session import citation_checker, find_evidence, prepare, stream_answer
+        from models.session import citation_checker, prepare, stream_answer
 
         notes: list[str] = []
         models = self._models
@@ -107,9 +112,8 @@ class ChatPane(VerticalScroll, can_focus=True):
             slice_ = findings = None
             if scope is not None:
                 slice_ = read_scope(scope[1], scope[0])
-                findings = find_evidence(slice_) if evidence else None
-                if findings is not None:
-                    self.post_message(FindingsReady(generation, findings))
+                if evidence:
+                    findings = self._evidence_first(generation, scope[0], scope[1], slice_)
             backend = models.ensure()
             # Citations are checked against the whole log the user sees, not only the scope:
             # a real line outside the page is still a line the user can jump to.
@@ -135,6 +139,19 @@ class ChatPane(VerticalScroll, can_focus=True):
             self.post_message(AnswerFailed(generation, str(exc)))
         except Exception as exc:  # shown as one notification; the partial answer stays
             self.post_message(AnswerFailed(generation, f"{type(exc).__name__}: {exc}"))
+
+    def _evidence_first(self, generation: int, scope: Scope, log: LogFile, slice_: LogSlice) -> Findings | None:
+        """Post the findings for the card at once (worker thread); return those the prompt gets.
+
+        For the visible page the card looks around it (tui.scope.evidence_scope), but the
+        prompt only carries findings about the lines the model reads, so it stays one log."""
+        from models.session import find_evidence
+
+        wider = evidence_scope(log, scope)
+        findings = find_evidence(read_scope(log, wider) if wider is not None else slice_)
+        if findings is not None:
+            self.post_message(FindingsReady(generation, findings))
+        return findings if wider is None else None
 
     # ------------------------------------------------------------------ results (UI thread)
     async def on_findings_ready(self, message: FindingsReady) -> None:
@@ -220,7 +237,7 @@ class ChatPane(VerticalScroll, can_focus=True):
     def _find(self, log: LogFile, scope: Scope) -> None:
         from models.session import find_evidence
 
-        slice_ = read_scope(log, scope)
+        slice_ = read_scope(log, evidence_scope(log, scope) or scope)
         findings = find_evidence(slice_)
         if findings is None:
             self.app.call_from_thread(self.notify, "Findings need contiguous lines: a filtered scope "

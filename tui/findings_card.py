@@ -55,7 +55,7 @@ def findings_markdown(findings: Findings) -> str:
         parts += ["", "Likely causes, best first:"]
         for rank, cause in enumerate(findings.causes[:MAX_CAUSES], 1):
             why = "; ".join(escape_markdown(reason) for reason in cause.why[:3])
-            parts.append(f"{rank}. {line_link(cause.line)}{_when(cause.time)}: {_quote(cause.text)}"
+            parts.append(f"{rank}. {line_link(cause.line)}: {_quote(cause.text)}"
                          + (f" — {why}" if why else ""))
     if findings.consequences:
         parts += ["", "Then:"]

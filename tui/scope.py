@@ -79,6 +79,21 @@ def capture_scope(view: LogView, kind: ScopeKind, last_n: int) -> Scope:
     return Scope(kind, lines, describe_range(kind, lines))
 
 
+def evidence_scope(log: LogFile, scope: Scope) -> Scope | None:
+    """Where the findings look when the scope is just the visible page: the page is rarely where
+    an incident's cause is, so the findings read up to MAX_SCOPE_LINES around it (the whole of
+    a smaller file). None when the scope is a deliberate choice (marked, last N, filtered, file)."""
+    if scope.kind is not ScopeKind.PAGE or not isinstance(scope.lines, range):
+        return None
+    count = log.line_count
+    first = scope.lines.start if scope.lines else 0
+    start = max(0, min(first - MAX_SCOPE_LINES // 2, count - MAX_SCOPE_LINES))
+    lines = range(start, min(count, start + MAX_SCOPE_LINES))
+    if lines == scope.lines:
+        return None
+    return Scope(ScopeKind.PAGE, lines, describe_range(ScopeKind.PAGE, lines))
+
+
 def read_scope(log: LogFile, scope: Scope) -> LogSlice:
     """The selected lines as the analysis reads them. A contiguous selection stays raw with its
     first line, so one too big for the budget is digested with its format recognised; at most

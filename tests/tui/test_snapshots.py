@@ -43,6 +43,8 @@ def test_answer_view(snap_compare, checkout_log):
         await pilot.press("1")
         await pilot.pause(0.05)
         await wait_for(pilot, lambda: not app.generating and app.conversation.turns[0].answer)
+        await wait_for(pilot, lambda: " tok / ctx" in app.query_one("#status-left").render().plain
+                       and "· ~" not in app.query_one("#status-left").render().plain)
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=ask)
@@ -71,3 +73,17 @@ def test_alert(snap_compare, tmp_path: Path):
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=alert)
     log.close()
+
+
+def test_findings_card(snap_compare, checkout_log):
+    app = make_app([checkout_log], ScriptedBackend())
+
+    async def find(pilot):
+        await wait_for(pilot, lambda: app.backend is not None)
+        await wait_for(pilot, lambda: "tok / ctx" in app.query_one("#status-left").render().plain)
+        await pilot.press("F")
+        await wait_for(pilot, lambda: len(app.query("#answer .findings")) == 1)
+        app.query_one("#answer").scroll_home(animate=False)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=find)

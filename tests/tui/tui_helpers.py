@@ -27,15 +27,19 @@ CHECKOUT = Path(__file__).resolve().parents[2] / "tui" / "examples" / "checkout-
 
 
 class ScriptedBackend:
-    """Streams a fixed reply word by word; can fail midway or wait for a cancel."""
+    """Streams a fixed reply word by word; can fail midway, wait before its first token (as a
+    model reading its prompt does) or wait for a cancel."""
 
     name = "scripted:test"
     context_size = 8192
     counts_exact = True
 
     def __init__(self, reply: str = "The log shows a **timeout** at line 3.", *,
-                 fail_after: int | None = None, delay: float = 0.0, json_reply: str | None = None) -> None:
+                 fail_after: int | None = None, delay: float = 0.0, json_reply: str | None = None,
+                 first_delay: float = 0.0) -> None:
         self.reply = reply
+        self.first_delay = first_delay
+        self.first_token_at: float | None = None  # time.monotonic() of the last stream's first token
         self.fail_after = fail_after
         self.delay = delay
         self.json_reply = json_reply
@@ -51,6 +55,10 @@ class ScriptedBackend:
         self.calls.append({"messages": messages, "json_schema": json_schema, "max_tokens": max_tokens})
         reply = self.json_reply if json_schema is not None and self.json_reply is not None else self.reply
         words = reply.split(" ")
+        deadline = time.monotonic() + self.first_delay
+        while time.monotonic() < deadline and not (cancel is not None and cancel.is_set()):
+            time.sleep(0.01)
+        self.first_token_at = time.monotonic()
         for i, word in enumerate(words):
             if cancel is not None and cancel.is_set():
                 return
