@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from logcore.errors import ExitCode, LogchatError
+from logcore.errors import LogchatError
 from logcore.line_range import parse_line_range
 from logcore.printable import printable
 from models.prompts import TASK_QUESTIONS, Task, Turn
@@ -102,20 +102,13 @@ def ask(question: str, **kwargs: Any) -> None:
 
 
 def run_analysis(opts: Options, question: str, *, with_findings: bool = False) -> None:
-    try:
-        outcome = _analyse(opts, question, with_findings)
-    except KeyboardInterrupt:  # before the answer started: loading, reading, fitting
-        note("interrupted")
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except LogchatError as error:
-        click.echo(f"logchat: error: {printable(str(error))}", err=True)
-        sys.exit(int(error.exit_code))
+    """Errors and Ctrl-C go to the `logchat` group's one handler (tui/cli.py), which prints
+    one line and exits with the error's code; the answer that arrived is already printed."""
+    outcome = _analyse(opts, question, with_findings)
     if outcome.interrupted:
-        note("interrupted")
-        sys.exit(int(ExitCode.INTERRUPTED))
+        raise KeyboardInterrupt
     if outcome.error is not None:
-        click.echo(f"logchat: error: {printable(str(outcome.error))}", err=True)
-        sys.exit(int(outcome.error.exit_code))
+        raise outcome.error
 
 
 def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
@@ -292,21 +285,17 @@ def models_command(endpoint: str | None, as_json: bool) -> None:
     from models.catalog import list_available
     from models.settings import load_settings
 
-    try:
-        settings = load_settings(endpoint=endpoint)
-        available, problems = list_available(settings)
-    except LogchatError as error:
-        click.echo(f"logchat: error: {printable(str(error))}", err=True)
-        sys.exit(int(error.exit_code))
+    settings = load_settings(endpoint=endpoint)
+    available, problems = list_available(settings)
     if as_json:
         click.echo(json.dumps({"models": [a.as_dict() for a in available], "errors": [str(p) for p in problems]}))
     else:
         for item in available:
             click.echo(f"{item.spec}\t{item.detail}")
-    for problem in problems:
-        click.echo(f"logchat: error: {printable(str(problem))}", err=True)
+    for problem in problems[1:]:
+        note(f"error: {problem}")
     if problems:
-        sys.exit(int(problems[0].exit_code))
+        raise problems[0]
 
 
 @click.command(name="config")
@@ -315,11 +304,7 @@ def config_command(as_json: bool) -> None:
     """Show the effective settings (API key masked) and where each came from."""
     from models.settings import config_path, load_settings
 
-    try:
-        settings = load_settings()
-    except LogchatError as error:
-        click.echo(f"logchat: error: {printable(str(error))}", err=True)
-        sys.exit(int(error.exit_code))
+    settings = load_settings()
     shown = settings.masked()
     path = config_path()
     if as_json:

@@ -12,6 +12,7 @@ import sys
 import click
 
 from logcore.errors import ExitCode, LogchatError
+from logcore.printable import printable
 
 # name -> "module:attribute" of a click command; each package owns its own commands.
 LAZY_COMMANDS: dict[str, str] = {
@@ -77,7 +78,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LogchatError as error:
-            click.echo(f"logchat: error: {error}", err=True)
+            click.echo(f"logchat: error: {printable(str(error))}", err=True)
             sys.exit(int(error.exit_code))
         except KeyboardInterrupt:
             click.echo("logchat: interrupted; what was finished is kept", err=True)
