@@ -155,8 +155,7 @@ def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
         if not outcome.answer:
             _report_redaction(backend)
         _report_usage(backend, outcome)
-        if checker is not None:
-            _report_citations(outcome)
+        _report_citations(outcome)
         if opts.as_json:
             _print_json(backend, log, scope, prepared, findings, outcome)
         return outcome

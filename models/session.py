@@ -12,7 +12,7 @@ tokens are paid out of the log's budget (models.context.log_budget), never the a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,9 +23,7 @@ from models.settings import Settings
 
 if TYPE_CHECKING:
     from logcore.findings import Findings
-    from models.citations import Citation, CitationChecker
-
-LineText = Callable[[int], "str | None"]
+    from models.citations import Citation, CitationChecker, LineText
 
 
 @dataclass(frozen=True)
@@ -130,12 +128,10 @@ class Piece:
     citations: tuple[Citation, ...] = ()
 
 
-def citation_checker(line_text: LineText, first_line: int, last_line: int) -> CitationChecker | None:
-    """The one citation checker (models.citations), or None where it is not installed yet."""
-    try:
-        from models.citations import CitationChecker
-    except ImportError:
-        return None
+def citation_checker(line_text: LineText, first_line: int, last_line: int) -> CitationChecker:
+    """The one citation checker (models.citations) over lines first_line..last_line."""
+    from models.citations import CitationChecker
+
     return CitationChecker(line_text, first_line=first_line, last_line=last_line)
 
 

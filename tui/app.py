@@ -134,10 +134,6 @@ class LogchatApp(App[None]):
         return self._base.query_one("#answer", ChatPane)
 
     @property
-    def answer_view(self) -> ChatPane:
-        return self.chat
-
-    @property
     def live_watch(self) -> LiveWatch:
         return self._base.query_one(LiveWatch)
 
@@ -394,15 +390,12 @@ class LogchatApp(App[None]):
         self._update_status()
 
     # ------------------------------------------------------------------ model switch, help, palette
-    def model_choices(self) -> list[tuple[str, str]]:
-        return self.models.choices()
-
     def action_choose_model(self) -> None:
         def done(spec: str | None) -> None:
             if spec is not None:
                 self.switch_model(spec)
 
-        self.push_screen(ChooseScreen("Switch model", self.model_choices()), done)
+        self.push_screen(ChooseScreen("Switch model", self.models.choices()), done)
 
     def action_help(self) -> None:
         """Keys from the action table and the log view, as currently bound (keymap applied)."""
@@ -424,7 +417,7 @@ class LogchatApp(App[None]):
         yield from super().get_system_commands(screen)
         for spec in ACTIONS:
             yield SystemCommand(spec.title, spec.help, partial(self.run_action, spec.action))
-        for spec, label in self.model_choices():
+        for spec, label in self.models.choices():
             yield SystemCommand(f"Model: {label}", "Switch to this model", partial(self.switch_model, spec))
 
     async def action_quit(self) -> None:

@@ -36,6 +36,7 @@ from tui.screens import ChooseScreen, PromptScreen
 
 if TYPE_CHECKING:
     from logcore.findings import Findings
+    from models.citations import Citation, LineText
     from models.session import LogSlice
 
 STANDALONE = -1  # generation of a findings card asked for on its own (no answer follows)
@@ -59,7 +60,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         self._cancel: threading.Event | None = None
         self.generating = False
         self.partial: list[str] = []
-        self.checked: list = []  # models.citations.Citation of the answer streaming or last shown
+        self.checked: list[Citation] = []  # verdicts on the answer streaming or last shown
         self.citations: list[int] = []  # lines [ and ] step through
         self._citation_index = -1
         self.speed = ""
@@ -374,7 +375,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         ones plainly marked. The full update also repairs what an unclosed code fence left."""
         await self._stop_stream()
         if self._current is not None:
-            await self._current.update(_linked(literal_lines(answer), self.checked) or "*(no answer)*")
+            await self._current.update(linkify(literal_lines(answer), self.checked) or "*(no answer)*")
         await self._show_invalid()
 
     async def _show_invalid(self) -> None:
@@ -419,7 +420,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         self.scroll_end(animate=False)
 
 
-def _file_line(log: LogFile):
+def _file_line(log: LogFile) -> LineText:
     """Text of a 1-based line of the log, None outside it (for the citation checker)."""
     def line_text(number: int) -> str | None:
         if 1 <= number <= log.line_count:
@@ -427,23 +428,3 @@ def _file_line(log: LogFile):
         return None
 
     return line_text
-
-
-def _linked(markdown: str, citations: list) -> str:
-    """Citations as links; with checked citations, invalid ones are left plain (not links)."""
-    if not citations:
-        return linkify(markdown)
-    try:
-        return linkify(markdown, citations)  # type: ignore[call-arg]
-    except TypeError:  # tui.citations without checked-citation support: drop invalid links
-        invalid = {c.start for c in citations if not c.valid}
-        linked = linkify(markdown)
-        for number in invalid:
-            linked = _unlink(linked, number)
-        return linked
-
-
-def _unlink(markdown: str, number: int) -> str:
-    import re
-
-    return re.sub(r"\[([^\]]*)\]\(line:%d\)" % number, r"\1", markdown)
