@@ -14,7 +14,6 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from logcore.reader import LogFile
-from models.prompts import number_line
 from models.session import LogSlice
 
 if TYPE_CHECKING:
@@ -41,11 +40,6 @@ class Scope:
     kind: ScopeKind
     lines: tuple[int, ...] | range
     label: str
-
-
-def numbered(index: int, line: str) -> str:
-    """The line at 0-based `index` as the model reads it (see models.prompts.number_line)."""
-    return number_line(index + 1, line)
 
 
 def describe_range(kind: ScopeKind, lines: Sequence[int]) -> str:
