@@ -20,7 +20,7 @@ import click
 from logcore.errors import LogchatError
 from logcore.line_range import parse_line_range
 from logcore.printable import printable
-from models.prompts import TASK_QUESTIONS, Task, Turn
+from models.prompts import EVIDENCE_TASKS, TASK_QUESTIONS, Task, Turn
 from models.session import Piece
 
 def note(message: str) -> None:
@@ -81,9 +81,6 @@ def _task_command(task: Task, help_text: str) -> click.Command:
 
     return command
 
-
-# The tasks that start from the log core's findings (the incident, its likely causes).
-EVIDENCE_TASKS = frozenset({Task.SUMMARIZE, Task.ROOT_CAUSE})
 
 summarize = _task_command(Task.SUMMARIZE, "Stream a summary of a log. FILE may be - (stdin) or compressed.")
 rootcause = _task_command(Task.ROOT_CAUSE, "Stream a root-cause analysis of a log.")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from models.backend import Backend
 from models.context import POLICY_DIGEST, FittedLog, fit_lines
-from models.prompts import Message, Turn, build_messages, number_line
+from models.prompts import Message, Turn, build_messages, evidence_text, number_line
 from models.settings import Settings
 
 if TYPE_CHECKING:
@@ -78,14 +78,6 @@ def find_evidence(log: LogSlice) -> Findings | None:
     from logcore.findings import find_incidents
 
     return find_incidents(log.lines, first_line=log.first_line, source=log.source)
-
-
-def evidence_text(findings: Findings | None) -> str:
-    """What of the findings goes into the prompt: the brief of an incident, nothing otherwise
-    (a "no incident" block only costs tokens and changes nothing the model reads)."""
-    if findings is None or not findings.incident:
-        return ""
-    return findings.brief()
 
 
 @dataclass

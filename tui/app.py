@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Input, Markdown, TabbedContent
 from logcore.errors import LogchatError
 from logcore.reader import LogFile
 from models.backend import Backend
-from models.prompts import TASK_QUESTIONS, TASK_TITLES, Task
+from models.prompts import EVIDENCE_TASKS, TASK_QUESTIONS, TASK_TITLES, Task
 from models.settings import Settings
 from tui.actions import ACTIONS, bindings
 from tui.chat_pane import ChatPane
@@ -42,10 +42,6 @@ from tui.watch import RiskReport
 from tui.widgets import StatusBar
 
 __all__ = ["LogchatApp", "WatchSettings", "BackendFactory"]
-
-# The tasks whose answer starts from the log core's findings, shown first as a card.
-EVIDENCE_TASKS = frozenset({Task.SUMMARIZE, Task.ROOT_CAUSE})
-
 
 class LogchatApp(App[None]):
     CSS_PATH = "app.tcss"

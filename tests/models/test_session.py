@@ -8,7 +8,8 @@ from pathlib import Path
 from models.backend import Usage
 from models.context import POLICY_DIGEST, POLICY_WHOLE, log_budget
 from models.prompts import FINDINGS_MARKER, Turn
-from models.session import LogSlice, citation_checker, evidence_text, find_evidence, prepare, stream_answer
+from models.prompts import evidence_text
+from models.session import LogSlice, citation_checker, find_evidence, prepare, stream_answer
 from models.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "tui" / "examples" / "checkout-incident.log"
