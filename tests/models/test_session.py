@@ -7,8 +7,7 @@ from pathlib import Path
 
 from models.backend import Usage
 from models.context import POLICY_DIGEST, POLICY_WHOLE, log_budget
-from models.prompts import FINDINGS_MARKER, Turn
-from models.prompts import evidence_text
+from models.prompts import FINDINGS_MARKER, Turn, evidence_text
 from models.session import LogSlice, citation_checker, find_evidence, prepare, stream_answer
 from models.settings import Settings
 
