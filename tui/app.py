@@ -292,7 +292,7 @@ class LogchatApp(App[None]):
         await self.chat.new_conversation()
 
     def action_history(self) -> None:
-        self.chat.open_history()
+        self.chat.open_history(self.active_view.logfile)
 
     def action_export(self) -> None:
         self.chat.export()

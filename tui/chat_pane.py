@@ -297,7 +297,8 @@ class ChatPane(VerticalScroll, can_focus=True):
         self.citations = list(lines)
         self._citation_index = -1
 
-    def open_history(self) -> None:
+    def open_history(self, log: LogFile) -> None:
+        """Reopen a saved conversation; its answers' citations are checked against `log`."""
         if self._history is None:
             self.notify("History is off", severity="warning")
             return
@@ -321,7 +322,7 @@ class ChatPane(VerticalScroll, can_focus=True):
             self._scope = None
             self._findings_text = ""
             self.show(True)
-            await self._show_turns(self.conversation.turns)
+            await self._show_turns(self.conversation.turns, log)
             last = self.conversation.turns[-1].answer if self.conversation.turns else ""
             self.citations = cited_lines(last or "")
 
@@ -409,13 +410,17 @@ class ChatPane(VerticalScroll, can_focus=True):
         self._current = None
         self._warning = None
 
-    async def _show_turns(self, turns: list[Turn]) -> None:
+    async def _show_turns(self, turns: list[Turn], log: LogFile) -> None:
+        from models.citations import check_citations
+
         await self.clear()
+        line_text = _file_line(log)
         for turn in turns:
+            answer = literal_lines(turn.answer or "")
+            verdicts = check_citations(answer, line_text, first_line=1, last_line=log.line_count)
             await self.mount(
                 Static(Text("› " + literal(turn.question)), classes="question"),
-                Markdown(linkify(literal_lines(turn.answer or "")) or "*(no answer)*",
-                         open_links=False, classes="answer"),
+                Markdown(linkify(answer, verdicts) or "*(no answer)*", open_links=False, classes="answer"),
             )
         self.scroll_end(animate=False)
 

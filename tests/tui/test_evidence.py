@@ -79,3 +79,15 @@ async def test_an_invalid_citation_is_marked_and_not_a_link(checkout_log):
         warning = app.query_one("#answer .citations-invalid")
         assert "line 900 is outside the log (lines 1-234)" in str(warning.render())
         assert 900 not in app.chat.citations and 104 in app.chat.citations
+
+
+async def test_a_reopened_conversation_marks_its_invalid_citations_too(checkout_log, tmp_path):
+    backend = ScriptedBackend("It ends at line 900, after line 104.")
+    app = make_app([checkout_log], backend, tmp_path=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await answered(pilot, app)
+        await pilot.press("ctrl+n", "h", "enter")
+        await wait_for(pilot, lambda: app.conversation is not None)
+        answer = app.query_one("#answer Markdown.answer", Markdown).source
+        assert f"~~line 900~~{INVALID_MARK}" in answer and "[line 104](line:104)" in answer
