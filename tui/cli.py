@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -54,6 +55,12 @@ HELP_SUMMARIES: dict[str, str] = {
 }
 
 
+def exit_with(error: LogchatError) -> NoReturn:
+    """The one error printer: `logchat: error: <one sanitised line>`, then the error's exit code."""
+    click.echo(f"logchat: error: {printable(str(error))}", err=True)
+    sys.exit(int(error.exit_code))
+
+
 class LazyGroup(click.Group):
     """Resolves subcommands on demand; unknown first arguments are files to open."""
 
@@ -78,8 +85,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LogchatError as error:
-            click.echo(f"logchat: error: {printable(str(error))}", err=True)
-            sys.exit(int(error.exit_code))
+            exit_with(error)
         except KeyboardInterrupt:
             click.echo("logchat: interrupted; what was finished is kept", err=True)
             sys.exit(int(ExitCode.INTERRUPTED))

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from logcore.errors import LogchatError, LogInputError
+from tui.cli import exit_with
 
 EXAMPLE_LOG = Path(__file__).resolve().parent / "examples" / "checkout-incident.log"
 
@@ -37,9 +38,8 @@ def open_command(files: tuple[str, ...], follow: bool, model_spec: str | None, e
             _take_piped_stdin()
         app = build_app(files, follow=follow, model_spec=model_spec, endpoint=endpoint,
                         watch_lines=watch_lines, watch_seconds=watch_seconds, last_n=last_n)
-    except LogchatError as error:
-        click.echo(f"logchat: error: {error}", err=True)
-        sys.exit(int(error.exit_code))
+    except LogchatError as error:  # also when invoked without the group (tests, `textual run`)
+        exit_with(error)
     app.run()
     for log in app.logs:
         log.close()
