@@ -147,6 +147,9 @@ class LogFile:
         self._firsts = [0]  # each segment's first line, for bisect
         self._segment_lock = threading.Lock()
         self._follower: Follower | None = None
+        self._poll_lock = threading.Lock()  # the polling worker vs a reader that found the file changed
+        self._reported = 0  # complete lines reported by poll_follow so far
+        self._rewrite_pending = False
         self._generations: dict[int, _Generation] = {0: self._first}
         self._follow_fds: list[int] = []  # descriptors the follower handed over (ours to close)
 
@@ -326,6 +329,7 @@ class LogFile:
         self.wait_indexed()
         self._follower = Follower(self.path, resume=(os.dup(self._fd), self._scan_pos, self._recent),
                                   keep_fds=True, grace=grace)
+        self._reported = self.complete_count
 
     @property
     def following(self) -> bool:
@@ -337,11 +341,23 @@ class LogFile:
         return self._follower.notices if self._follower is not None else []
 
     def poll_follow(self) -> FollowUpdate:
-        """Take in what the file's generations gained since the last poll (starts following)."""
+        """What the file's generations gained since the last poll_follow (starts following)."""
         self.follow()
-        start = self.complete_count
+        with self._poll_lock:
+            rewritten = self._take_events() or self._rewrite_pending
+            self._rewrite_pending = False
+            start, self._reported = self._reported, self.complete_count
+            return FollowUpdate(start, self._reported, rewritten, self.line_count)
+
+    def _settle(self) -> None:
+        """Take in the follower's news now: a read found the file changed under the index (it was
+        truncated since the last poll). What it finds is still reported by the next poll_follow."""
+        with self._poll_lock:
+            self._rewrite_pending = self._take_events() or self._rewrite_pending
+
+    def _take_events(self) -> bool:
         if self._follower is None:
-            return FollowUpdate(start, start, False, self.line_count)
+            return False
         tail_before = self._tail_span()
         rewritten = False
         for event in self._follower.poll_events():
@@ -350,7 +366,7 @@ class LogFile:
             rewritten = True  # the last line, shown unterminated, grew or gave way to another
         if rewritten:
             self.revision += 1
-        return FollowUpdate(start, self.complete_count, rewritten, self.line_count)
+        return rewritten
 
     def _tail_span(self) -> tuple[int, int, int, int] | None:
         """(line, generation id, start, end) of the unterminated last line while it is shown."""
@@ -365,7 +381,7 @@ class LogFile:
         return i, id(gen), start, end
 
     def _apply(self, event: Event) -> bool:
-        """One follower event; True when lines already counted became unreadable."""
+        """One follower event; True when lines already counted may read differently now."""
         if isinstance(event, Began):
             gen = _Generation(event.fd, event.name, LineIndex(), None)  # type: ignore[arg-type]
             gen.scanner = Scanner(gen.index)
@@ -385,14 +401,12 @@ class LogFile:
             gen.ended = True
             self._take_lines(gen, before)
         elif isinstance(event, Moved):
-            old, gen.fd = gen.fd, event.fd
+            gen.fd = event.fd  # the old descriptor stays open until close(): a reader may hold it
             if event.fd is not None:
                 self._follow_fds.append(event.fd)
                 gen.name = event.name
-            if old in self._follow_fds:
-                self._follow_fds.remove(old)
-                os.close(old)
-            return event.fd is None and len(gen.index) > 0
+            # Read before we noticed, its lines showed the truncated file: empty, or new bytes.
+            return len(gen.index) > 0
         return False
 
     def _take_lines(self, gen: _Generation, before: int) -> None:
@@ -480,7 +494,7 @@ class LogFile:
                 start = run_stop
         return whole
 
-    def _decoded_run(self, start: int, stop: int, max_chars: int | None) -> DecodedBlock:
+    def _decoded_run(self, start: int, stop: int, max_chars: int | None, settled: bool = False) -> DecodedBlock:
         """Lines [start, stop) of one segment."""
         try:
             gen, first, _ = self._span(start)
@@ -494,14 +508,32 @@ class LogFile:
             lines = [self._read_decoded(gen.fd, a, b, max_chars) for a, b in spans]
             return DecodedBlock([d.text for d in lines], [i for i, d in enumerate(lines) if d.invalid_utf8],
                                 [i for i, d in enumerate(lines) if d.truncated])
-        block = decode_block(os.pread(gen.fd, last - first, first), max_chars)
+        raw = os.pread(gen.fd, last - first, first)
+        if not settled and self._changed_under_us(raw, last - first, stop - start, stop == self.line_count):
+            self._settle()  # truncated since the last poll (copytruncate): read again from the copy
+            return self._decoded_run(start, stop, max_chars, settled=True)
+        block = decode_block(raw, max_chars)
         if len(block.lines) != stop - start:  # the file changed under us: show what is there, padded
             block.lines = (block.lines + [""] * (stop - start))[:stop - start]
         return block
 
+    def _changed_under_us(self, raw: bytes, size: int, count: int, with_tail: bool) -> bool:
+        """Whether a followed file's bytes no longer fit its index: short, or not `count` lines."""
+        if self._follower is None:
+            return False
+        if len(raw) != size:
+            return True
+        newlines = count - (1 if with_tail and not raw.endswith(b"\n") else 0)
+        return raw.count(b"\n") != newlines
+
     def line(self, i: int, max_chars: int | None = None) -> str:
         """Line i (0-based): decoded, no EOL, invalid UTF-8 replaced, long lines cut with a marker."""
         gen, start, end = self._span(i)
+        if self._follower is not None and gen.fd is not None and end > start:
+            last = os.pread(gen.fd, 1, end - 1)  # a whole line ends in a newline, a tail exists
+            if (last != b"\n") if i < self.complete_count else not last:
+                self._settle()  # truncated since the last poll: read it from the copy
+                gen, start, end = self._span(i)
         return self._read_decoded(gen.fd, start, end, max_chars).text
 
     def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
