@@ -32,7 +32,7 @@ from tui.history import Conversation, HistoryStore
 from tui.live_watch import LiveWatch, WatchSettings
 from tui.log_pane import LogPane
 from tui.log_view import LogView
-from tui.messages import BackendFailed, BackendReady, JumpToLine, ScopeSized, StatusChanged, WatchReport
+from tui.messages import BackendFailed, BackendReady, ScopeSized, StatusChanged, WatchReport
 from tui.model_host import BackendFactory, ModelHost, default_backend_factory
 from tui.patterns import PatternsPanel
 from tui.scope import SCOPE_ORDER, ScopeKind
@@ -319,9 +319,6 @@ class LogchatApp(App[None]):
         if number is not None:
             event.stop()
             self.jump_to_line(number)
-
-    def on_jump_to_line(self, message: JumpToLine) -> None:
-        self.jump_to_line(message.number)
 
     def jump_to_line(self, number: int) -> None:
         self.active_pane.jump_to_line(number)

@@ -17,7 +17,7 @@ from logcore.reader import LogFile
 from logcore.token_estimate import estimate_tokens
 from tui.levels import at_least
 from tui.log_view import LogView
-from tui.messages import ScopeSized, StatusChanged
+from tui.messages import JumpToLine, ScopeSized, StatusChanged
 from tui.model_host import ModelHost
 from tui.scope import Scope, ScopeKind, capture_scope, read_scope
 from tui.screens import PromptScreen
@@ -150,7 +150,11 @@ class LogPane(TabPane):
             self.app.call_from_thread(self.notify, "This log's lines carry no timestamps I can read",
                                       severity="warning")
         else:
-            self.app.call_from_thread(self.jump_to_line, view.line_index(row) + 1)
+            self.post_message(JumpToLine(view.line_index(row) + 1))
+
+    def on_jump_to_line(self, message: JumpToLine) -> None:
+        message.stop()
+        self.jump_to_line(message.number)
 
     def toggle_wrap(self) -> None:
         self.view.wrap = not self.view.wrap

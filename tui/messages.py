@@ -32,13 +32,21 @@ class BackendFailed(Message):
         self.error = error
 
 
-# ---------------------------------------------------------------- scope
+# ---------------------------------------------------------------- log panes
 class ScopeSized(Message):
     def __init__(self, label: str, tokens: int | None, exact: bool) -> None:
         super().__init__()
         self.label = label
         self.tokens = tokens
         self.exact = exact
+
+
+class JumpToLine(Message):
+    """Show this 1-based line of the pane's log (a go-to-time search found it on a worker)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
 
 
 # ---------------------------------------------------------------- chat
@@ -86,14 +94,6 @@ class AnswerFailed(Message):
         super().__init__()
         self.generation = generation
         self.error = error
-
-
-class JumpToLine(Message):
-    """Show this 1-based line of the active log (a cited line, a findings link, a watch alert)."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__()
-        self.number = number
 
 
 class StatusChanged(Message):
