@@ -15,7 +15,7 @@ from textual.widgets import TabPane
 
 from logcore.reader import LogFile
 from logcore.token_estimate import estimate_tokens
-from tui.levels import at_least
+from logcore.levels import at_least
 from tui.log_view import LogView
 from tui.messages import JumpToLine, ScopeSized, StatusChanged
 from tui.model_host import ModelHost

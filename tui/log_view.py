@@ -32,7 +32,7 @@ from textual.strip import Strip
 from textual.worker import get_current_worker
 
 from logcore.reader import FollowUpdate, LogFile
-from tui.levels import LevelReader
+from logcore.levels import LevelReader
 from tui.literal import literal
 
 LinePredicate = Callable[[int, str], bool]

@@ -12,7 +12,7 @@ from array import array
 from collections.abc import Sequence
 
 from logcore.templates import Template, TemplateMiner
-from tui.levels import LEVEL_RANK, LevelReader, word_level
+from logcore.levels import LEVEL_RANK, LevelReader
 
 MAX_MINED_LINES = 200_000
 SPARK_BUCKETS = 24
@@ -38,8 +38,6 @@ class PatternIndex:
                 message, level = record.message or raw, record.level
             except Exception:
                 message, level = raw, None
-            if level is None:
-                level = word_level(raw)
             parsed.append((index, message, level))
         with self._lock:
             for index, message, level in parsed:

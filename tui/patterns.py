@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Sparkline
 
 from logcore.templates import Template
-from tui.levels import LEVEL_RANK
+from logcore.levels import LEVEL_RANK
 from tui.literal import literal
 from tui.log_view import LogView
 from tui.messages import PatternsMined
