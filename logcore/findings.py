@@ -470,12 +470,14 @@ def _prescore(log: _Log, window: Window, i: int) -> float:
 
 
 def _nearness(log: _Log, i: int, onset: int) -> float:
-    """1 at the onset, 1/2 a 'short while' before it (about a minute, or 30 records)."""
+    """1 at the onset, 1/2 a 'short while' before it (a minute or so, or 30 records: whichever
+    says nearer). Time that runs backwards (a clock step) leaves only the records to go by."""
+    by_records = 1.0 / (1.0 + abs(onset - i) / 30.0)
     seconds = log.seconds_between(i, onset)
-    if seconds is not None:
-        scale = max(60.0, 30.0 * log.mean_gap)
-        return 1.0 / (1.0 + abs(seconds) / scale)
-    return 1.0 / (1.0 + abs(onset - i) / 30.0)
+    if seconds is None or (seconds < 0) != (onset < i):
+        return by_records
+    scale = max(60.0, 30.0 * log.mean_gap)
+    return max(by_records, 1.0 / (1.0 + abs(seconds) / scale))
 
 
 class _Evidence:
