@@ -10,28 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from importlib import resources
 
 from models.prompts import RISK_QUESTION
 
-RISK_SCHEMA: dict = {
-    "type": "object",
-    "properties": {
-        "risk_score": {"type": "integer", "minimum": 0, "maximum": 100},
-        "should_alert_user": {"type": "boolean"},
-        "messages": {
-            "type": "object",
-            "properties": {
-                "critical": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
-                "warning": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
-            },
-            "required": ["critical", "warning"],
-            "additionalProperties": False,
-        },
-        "summary": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 3},
-    },
-    "required": ["risk_score", "should_alert_user", "messages", "summary"],
-    "additionalProperties": False,
-}
+# One schema for the risk task: synth's teacher replies are checked against it (the training
+# data), and the watch constrains and validates the model's replies with it. Its bounds (10 line
+# numbers per list, 3 summaries of 120 characters) keep a reply within WatchSettings.max_tokens.
+RISK_SCHEMA: dict = json.loads(resources.files("synth.tasks").joinpath("risk.schema.json").read_text(encoding="utf-8"))
 
 WATCH_QUESTION = RISK_QUESTION  # the question the model is trained on for this task
 
