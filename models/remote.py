@@ -8,13 +8,13 @@ been shown, a failure keeps it and says the answer is partial.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
 from logcore.errors import EndpointError, ExitCode
+from logcore.token_estimate import estimate_tokens
 from models.backend import Usage
 from models.endpoint import (
     Endpoint,
@@ -28,19 +28,15 @@ from models.endpoint import (
 from models.prompts import Message
 from models.settings import Settings
 
-CHARS_PER_TOKEN = 3.0  # log lines are token-hungry; overestimating keeps prompts inside the context
 MESSAGE_OVERHEAD_TOKENS = 8
-
-
-def estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 class RemoteBackend:
     """A chat model behind an OpenAI-compatible HTTP API."""
 
     counts_exact = False
-    token_estimate_note = f"estimated at {CHARS_PER_TOKEN:g} characters per token (the remote tokenizer is unknown)"
+    token_estimate_note = ("estimated by logcore.token_estimate (digits, punctuation and word pieces counted; "
+                           "the remote tokenizer is unknown)")
 
     def __init__(
         self,
