@@ -22,13 +22,14 @@ from textual.widgets import Button, Footer, Input, Markdown, TabbedContent
 
 from logcore.errors import LogchatError
 from logcore.reader import LogFile
+from models.conversation import Conversation
 from models.backend import Backend
 from models.prompts import EVIDENCE_TASKS, TASK_QUESTIONS, TASK_TITLES, Task
 from models.settings import Settings
 from tui.actions import ACTIONS, bindings
 from tui.chat_pane import ChatPane
 from tui.citations import link_target
-from tui.history import Conversation, HistoryStore
+from tui.history import HistoryStore
 from tui.live_watch import LiveWatch, WatchSettings
 from tui.log_pane import LogPane
 from tui.log_view import LogView

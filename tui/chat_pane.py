@@ -21,11 +21,12 @@ from textual.widgets.markdown import MarkdownStream
 
 from logcore.errors import LogchatError
 from logcore.reader import LogFile
+from models.conversation import Conversation, to_markdown
 from models.prompts import Turn, build_messages
 from models.settings import Settings
 from tui.citations import cited_lines, linkify
 from tui.findings_card import findings_markdown
-from tui.history import Conversation, HistoryStore, to_markdown
+from tui.history import HistoryStore
 from tui.literal import literal, literal_lines
 from tui.messages import (
     AnswerChunk, AnswerDone, AnswerFailed, AnswerPrepared, FindingsReady, StatusChanged,
@@ -171,7 +172,7 @@ class ChatPane(VerticalScroll, can_focus=True):
             return
         self.conversation.model = message.model
         self.conversation.log_text = message.log_text
-        self._findings_text = message.findings_text
+        self._findings_text = self.conversation.findings_text = message.findings_text
         if message.scope_label:
             self.conversation.scope = message.scope_label
 
@@ -320,7 +321,7 @@ class ChatPane(VerticalScroll, can_focus=True):
                 return
             self.conversation = self._history.load(int(choice))
             self._scope = None
-            self._findings_text = ""
+            self._findings_text = self.conversation.findings_text  # follow-ups read what it read
             self.show(True)
             await self._show_turns(self.conversation.turns, log)
             last = self.conversation.turns[-1].answer if self.conversation.turns else ""

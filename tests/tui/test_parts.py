@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from logcore.errors import LogchatError
+from models.conversation import Conversation, to_markdown
 from models.prompts import Turn
 from tui.citations import cited_lines, link_target, linkify
-from tui.history import Conversation, HistoryStore, to_markdown
+from tui.history import HistoryStore
 from tui.keymap import load_keymap
 from tui.literal import literal, literal_lines
 from tui.watch import RiskReplyError, parse_risk
