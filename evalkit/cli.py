@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from logcore.errors import ExitCode, LogchatError, LogInputError
+from logcore.errors import ExitCode, Interrupted, LogchatError, LogInputError
 
 
 @click.group("eval")
@@ -66,8 +66,7 @@ def run_command(test_set: Path, spec: str | None, out: Path, context: str, log_t
         )
     except KeyboardInterrupt:
         bar.close()
-        click.echo(f"logchat: interrupted; finished answers are in {out}; rerun the same command to resume", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        raise Interrupted(f"interrupted; finished answers are in {out}; rerun the same command to resume") from None
     finally:
         bar.close()
     for line in summary.notes:

@@ -31,6 +31,12 @@ class LogchatError(Exception):
             self.exit_code = exit_code
 
 
+class Interrupted(LogchatError):
+    """Ctrl-C: not a fault, so printed without "error:"; the message says what was kept."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
 class LogInputError(LogchatError):
     """The log cannot be read as text: missing, unreadable, binary or empty."""
 

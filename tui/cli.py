@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from logcore.errors import ExitCode, LogchatError
+from logcore.errors import Interrupted, LogchatError
 from logcore.printable import printable
 
 # name -> "module:attribute" of a click command; each package owns its own commands.
@@ -56,8 +56,10 @@ HELP_SUMMARIES: dict[str, str] = {
 
 
 def exit_with(error: LogchatError) -> NoReturn:
-    """The one error printer: `logchat: error: <one sanitised line>`, then the error's exit code."""
-    click.echo(f"logchat: error: {printable(str(error))}", err=True)
+    """The one error printer: `logchat: error: <one sanitised line>` (an interrupt: `logchat:
+    <what was kept>`), then the error's exit code."""
+    label = "" if isinstance(error, Interrupted) else "error: "
+    click.echo(f"logchat: {label}{printable(str(error))}", err=True)
     sys.exit(int(error.exit_code))
 
 
@@ -87,8 +89,7 @@ class LazyGroup(click.Group):
         except LogchatError as error:
             exit_with(error)
         except KeyboardInterrupt:
-            click.echo("logchat: interrupted; what was finished is kept", err=True)
-            sys.exit(int(ExitCode.INTERRUPTED))
+            exit_with(Interrupted("interrupted; what was finished is kept"))
         except BrokenPipeError:  # `logchat templates big.log --assign | head`
             sys.stderr.close()
             sys.exit(0)
