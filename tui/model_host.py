@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from textual.message import Message
+
 from logcore.errors import LogchatError
 from models.backend import Backend
 from models.settings import Settings
-from textual.message import Message
 from tui.messages import BackendFailed, BackendReady
 
 BackendFactory = Callable[[str | None], Backend]
