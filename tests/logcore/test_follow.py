@@ -191,3 +191,32 @@ def test_neighbours_that_are_not_rotations_are_ignored(tmp_path: Path) -> None:
         log.rename(tmp_path / "app.log.1")
         log.write_bytes(b"2\n")
         assert f.poll() == ["2"]
+
+
+def test_events_name_each_generation_and_where_its_bytes_are(tmp_path: Path) -> None:
+    from logcore.follow import Began, Ended, Moved, Read
+
+    log = tmp_path / "app.log"
+    log.write_bytes(b"")
+    with Follower(log, keep_fds=True) as f:
+        events = f.poll_events()
+        assert [type(e) for e in events] == [Began]
+        first = events[0]
+        append(log, b"one\ntwo\n")
+        assert f.poll_events() == [Read(first.gen, 0, b"one\ntwo\n")]
+        append(log, b"three\n")
+        (tmp_path / "app.log.1").write_bytes(log.read_bytes())  # copytruncate
+        log.write_bytes(b"fresh\n")
+        events = f.poll_events()
+        moved = next(e for e in events if isinstance(e, Moved))
+        assert moved.gen == first.gen and moved.name == "app.log.1"
+        assert os.pread(moved.fd, 4, 4) == b"two\n"  # same offsets, in the copy
+        assert Read(first.gen, 8, b"three\n") in events and Ended(first.gen, partial=False) in events
+        began = [e for e in events if isinstance(e, Began)]
+        assert len(began) == 1 and Read(began[0].gen, 0, b"fresh\n") in events
+        log.write_bytes(b"x\n")  # truncated again, and no copy holds what we read
+        last = f.poll_events()
+        assert Moved(began[0].gen, None, "") in last
+        for event in events + last + [first]:
+            if isinstance(event, (Began, Moved)) and event.fd is not None:
+                os.close(event.fd)
