@@ -327,9 +327,12 @@ class LogFile:
         if self._follower is not None or self._stream is not None:
             return
         self.wait_indexed()
-        self._follower = Follower(self.path, resume=(os.dup(self._fd), self._scan_pos, self._recent),
-                                  keep_fds=True, grace=grace)
-        self._reported = self.complete_count
+        with self._fd_lock:  # close() may run meanwhile, from another thread
+            if self._closed:
+                return
+            self._follower = Follower(self.path, resume=(os.dup(self._fd), self._scan_pos, self._recent),
+                                      keep_fds=True, grace=grace)
+            self._reported = self.complete_count
 
     @property
     def following(self) -> bool:
@@ -343,6 +346,9 @@ class LogFile:
     def poll_follow(self) -> FollowUpdate:
         """What the file's generations gained since the last poll_follow (starts following)."""
         self.follow()
+        if self._follower is None:  # a stream (stdin, compressed) has nothing more to follow
+            count = self.complete_count
+            return FollowUpdate(count, count, False, self.line_count)
         with self._poll_lock:
             rewritten = self._take_events() or self._rewrite_pending
             self._rewrite_pending = False
