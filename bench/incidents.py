@@ -3,7 +3,7 @@
 Run from the repository root (every part prints its table as soon as it is done):
 
     .venv/bin/python -m bench.incidents [--no-model] [--max-tokens 200] [--limit N] [--seed 0]
-                                        [--results FILE] [--skip-large] [--more-seeds 4]
+                                        [--results FILE] [--skip-large] [--more-seeds 4] [--short-log 512]
 
 The corpus is `bench/incident_corpus.py` (seeded; 14 incidents in 12 layouts, each with its
 truth). Parts:
@@ -21,13 +21,17 @@ truth). Parts:
   answers Root cause for every incident twice, without and with the findings in the prompt
   (`models.prompts.task_messages(Task.ROOT_CAUSE, log, findings_text=findings.brief())`). The log
   is fitted as the CLI does (`models.context.fit_log`, the local 2,048-token log budget); with
-  findings, the findings block's tokens come out of that budget. Scored per answer:
+  findings, the findings block's tokens come out of that budget. A third condition
+  (`--short-log`, 512 tokens by default, 0 skips it) asks with the findings and the log cut to a
+  small budget: whether the evidence reaches a small model better when less log competes with it.
+  Scored per answer:
   * **cites a trigger**: one of the citations found by `models.citations.check_citations`
     ("line N", "lines N-M", "L N") covers a trigger line with a range at most 10 lines wide
     (a wide range such as "lines 1-800" points at nothing), valid or not;
   * **explains**: `Truth.explained_by(answer)`: for every group of the truth's explanation
     words the answer contains one of them (case-insensitive substring), e.g. the job's name and
-    "pool"/"connection"; the answer need not cite anything for this;
+    "pool"/"connection"; the answer need not cite anything for this, and copying the findings'
+    top cause counts (that is what the findings are for);
   * **invalid citations**: those the checker marks invalid (outside the log, or the cited line
     does not contain what the sentence quotes or names): each is one the app must mark.
   Answers are saved to `--results` (JSON lines) keyed by a hash of the exact messages, so an
@@ -172,10 +176,17 @@ def seeds_table(seed: int, more: int, limit: int | None) -> None:
 
 
 # ------------------------------------------------------------------------------ model
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    findings: bool
+    log_tokens: int | None  # the log's budget; None: the CLI's local budget less the findings block
+
+
 @dataclass
 class Answer:
     incident: Incident
-    with_findings: bool
+    condition: Condition
     text: str
     prompt_tokens: int
     seconds: float
@@ -184,6 +195,13 @@ class Answer:
     citations: int
     invalid: int
     invalid_reasons: list[str]
+
+
+def conditions(short_log: int) -> list[Condition]:
+    out = [Condition("without findings", False, None), Condition("with findings", True, None)]
+    if short_log:
+        out.append(Condition(f"findings, {short_log}-token log", True, short_log))
+    return out
 
 
 def load_results(path: Path) -> dict[str, dict]:
@@ -198,7 +216,7 @@ def load_results(path: Path) -> dict[str, dict]:
     return done
 
 
-def model_part(results: list[FindingsResult], max_tokens: int, results_path: Path) -> list[Answer]:
+def model_part(results: list[FindingsResult], max_tokens: int, results_path: Path, short_log: int) -> list[Answer]:
     from models.citations import check_citations
     from models.context import LOCAL_LOG_TOKENS, fit_log
     from models.local import LocalBackend
@@ -210,7 +228,8 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
     question = task_question(Task.ROOT_CAUSE)
     done = load_results(results_path)
     answers: list[Answer] = []
-    total = 2 * len(results)
+    asked = conditions(short_log)
+    total = len(asked) * len(results)
     print(f"model {path.name}, 1 thread, greedy, answers up to {max_tokens} tokens; answers kept in {results_path}",
           flush=True)
     try:
@@ -218,9 +237,10 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
             for r in results:
                 inc = r.incident
                 text = "\n".join(inc.lines)
-                for with_findings in (False, True):
-                    brief = r.findings.brief() if with_findings else ""
-                    budget = LOCAL_LOG_TOKENS - (backend.count_tokens(findings_block(brief)) if brief else 0)
+                for condition in asked:
+                    brief = r.findings.brief() if condition.findings else ""
+                    budget = condition.log_tokens or (
+                        LOCAL_LOG_TOKENS - (backend.count_tokens(findings_block(brief)) if brief else 0))
                     fitted = fit_log(text, question, backend, reserve_tokens=max_tokens,
                                      budget_tokens=budget, source=inc.file_name)
                     messages = task_messages(Task.ROOT_CAUSE, fitted.text, findings_text=brief)
@@ -229,14 +249,14 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
                     if record is None:
                         started = time.perf_counter()
                         reply = "".join(backend.stream(messages, max_tokens=max_tokens, temperature=0.0))
-                        record = {"key": key, "incident": inc.name, "with_findings": with_findings, "answer": reply,
+                        record = {"key": key, "incident": inc.name, "condition": condition.label, "answer": reply,
                                   "prompt_tokens": backend.last_usage.prompt_tokens,
                                   "seconds": time.perf_counter() - started}
                         store.write(json.dumps(record) + "\n")
                         store.flush()
-                    answer = score_answer(inc, record, check_citations, question, fitted.text + "\n" + brief)
+                    answer = score_answer(inc, condition, record, check_citations, question, fitted.text + "\n" + brief)
                     answers.append(answer)
-                    print(f"[{len(answers)}/{total}] {inc.name} {'with' if with_findings else 'without'} findings: "
+                    print(f"[{len(answers)}/{total}] {inc.name} {condition.label}: "
                           f"{answer.prompt_tokens:,} prompt tokens ({fitted.policy}), {answer.seconds:.1f} s; "
                           f"cites trigger {'yes' if answer.cites_trigger else 'no'}, "
                           f"explains {'yes' if answer.explains else 'no'}, "
@@ -246,7 +266,8 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
     return answers
 
 
-def score_answer(inc: Incident, record: dict, check: Callable, question: str, shown: str) -> Answer:
+def score_answer(inc: Incident, condition: Condition, record: dict, check: Callable, question: str,
+                 shown: str) -> Answer:
     lines = inc.lines
     text = record["answer"]
     citations = check(text, lambda n: lines[n - 1] if 1 <= n <= len(lines) else None,
@@ -254,32 +275,31 @@ def score_answer(inc: Incident, record: dict, check: Callable, question: str, sh
     cites = any(c.end - c.start < MAX_CITED_RANGE and any(c.start <= t <= c.end for t in inc.truth.trigger_lines)
                 for c in citations)
     invalid = [c for c in citations if not c.valid]
-    return Answer(inc, record["with_findings"], text, record["prompt_tokens"], record["seconds"], cites,
+    return Answer(inc, condition, text, record["prompt_tokens"], record["seconds"], cites,
                   inc.truth.explained_by(text), len(citations), len(invalid), [c.reason for c in invalid])
 
 
 def model_tables(answers: list[Answer]) -> None:
-    by = {(a.incident.name, a.with_findings): a for a in answers}
+    by = {(a.incident.name, a.condition.label): a for a in answers}
     names = list(dict.fromkeys(a.incident.name for a in answers))
+    labels = list(dict.fromkeys(a.condition.label for a in answers))
     cell = lambda a: f"{'C' if a.cites_trigger else '-'}{'E' if a.explains else '-'} {a.invalid}/{a.citations}"  # noqa: E731
-    print_table(("incident", "without findings", "with findings"),
-                [(n, cell(by[n, False]), cell(by[n, True])) for n in names],
+    print_table(("incident", *labels), [(n, *(cell(by[n, c]) for c in labels)) for n in names],
                 "Model answers (C: cites a trigger line, E: explains, invalid/all citations)")
     rows = []
-    for label, get in (("cites a trigger line", lambda a: a.cites_trigger), ("explains the cause", lambda a: a.explains),
-                       ("cites and explains", lambda a: a.cites_trigger and a.explains)):
-        off = sum(get(by[n, False]) for n in names)
-        on = sum(get(by[n, True]) for n in names)
-        rows.append((label, pct(off, len(names)), pct(on, len(names)), ratio(on, off)))
-    for with_findings in (False, True):
-        group = [by[n, with_findings] for n in names]
-        rows.append((f"invalid citations caught ({'with' if with_findings else 'without'})",
-                     f"{sum(a.invalid for a in group)} of {sum(a.citations for a in group)}", "", ""))
-    rows.append(("median answer time", f"{statistics.median(by[n, False].seconds for n in names):.1f} s",
-                 f"{statistics.median(by[n, True].seconds for n in names):.1f} s", ""))
-    print_table(("metric", "without findings", "with findings", "with vs without"), rows,
+    for metric, get in (("cites a trigger line", lambda a: a.cites_trigger), ("explains the cause", lambda a: a.explains),
+                        ("cites and explains", lambda a: a.cites_trigger and a.explains)):
+        counts = [sum(get(by[n, c]) for n in names) for c in labels]
+        rows.append((metric, *(pct(k, len(names)) for k in counts), ratio(counts[1], counts[0])))
+    rows.append(("invalid citations caught", *(f"{sum(by[n, c].invalid for n in names)} of "
+                                               f"{sum(by[n, c].citations for n in names)}" for c in labels), ""))
+    rows.append(("median prompt tokens", *(f"{statistics.median(by[n, c].prompt_tokens for n in names):,.0f}"
+                                           for c in labels), ""))
+    rows.append(("median answer time", *(f"{statistics.median(by[n, c].seconds for n in names):.1f} s"
+                                         for c in labels), ""))
+    print_table(("metric", *labels, "with vs without"), rows,
                 "Model overall (target: cites a trigger line >= 60 % with findings)")
-    reasons = [f"{a.incident.name}: {r}" for a in answers for r in a.invalid_reasons][:8]
+    reasons = [f"{a.incident.name} ({a.condition.label}): {r}" for a in answers for r in a.invalid_reasons][:8]
     if reasons:
         print("Invalid citations, examples:\n  " + "\n  ".join(reasons) + "\n", flush=True)
 
@@ -362,6 +382,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=None,
                         help="JSON-lines file of model answers to resume from (default: in the temp folder)")
     parser.add_argument("--skip-large", action="store_true", help="skip the 1M-line timing")
+    parser.add_argument("--short-log", type=int, default=512,
+                        help="also ask with findings and a log cut to this many tokens (0: skip)")
     parser.add_argument("--more-seeds", type=int, default=4, help="findings also on this many other seeds")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -378,7 +400,7 @@ def main() -> None:
     print_table(("metric", "value", "note"), timing_rows(args.seed, args.skip_large), "Time to findings")
     if not args.no_model:
         path = args.results or Path(tempfile.gettempdir()) / f"logchat-bench-incidents-seed{args.seed}.jsonl"
-        model_tables(model_part(results, args.max_tokens, path))
+        model_tables(model_part(results, args.max_tokens, path, args.short_log))
 
 
 if __name__ == "__main__":
