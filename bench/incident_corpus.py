@@ -590,6 +590,153 @@ def schema_migration(d: Draw) -> Plan:
     )
 
 
+def maintenance_drain(d: Draw) -> Plan:
+    """Two of four backends are put in maintenance; the rest cannot carry the load and fail checks."""
+    names = [f"app-{i}" for i in range(1, 5)]
+    off = d.r.sample(names[1:], 2)
+    hp = "haproxy[2211]"
+    paths = ["/api/cart", "/api/products?page=1", "/", "/api/checkout", "/static/app.css"]
+
+    def req(status: int, server: str, timing: str, state: str = "----", path: str | None = None) -> Msg:
+        return Msg("INFO", hp, f"{d.ip('203.0')}:{d.n(30000, 65000)} [{{accept}}] "
+                   f"fe_https~ be_app/{server} {timing} {status} {d.n(200, 9000)} - - {state} {d.n(100, 300)}/{d.n(90, 290)}/{d.n(1, 9)}/{d.n(1, 4)}/0 0/0 "
+                   f"\"GET {path or d.pick(paths)} HTTP/1.1\"")
+    up = [n for n in names if n not in off]
+    return Plan(
+        background=[(8, "bg:req", lambda: req(200, d.pick(names), f"0/0/1/{d.n(5, 90)}/{d.n(6, 95)}"))],
+        noise=[
+            (3, "noise:404", lambda: req(404, d.pick(names), "0/0/0/2/3", path=d.pick(["/favicon.ico", "/.env", "/wp-login.php"]))),
+            (2, "noise:retry", lambda: Msg("ERROR", hp, f"be_app/{d.pick(names)}: connection error during SSL handshake (Connection reset by peer), request redispatched")),
+            (2, "noise:slow", lambda: req(200, d.pick(names), f"0/0/1/{d.n(2000, 4000)}/{d.n(2001, 4001)}")),
+            (1, "noise:abort", lambda: req(400, d.pick(names), "0/0/1/-1/5", state="CD--")),
+        ],
+        trigger=[Step(0, "trigger:maint", Msg("WARN", hp, f"Server be_app/{off[0]} is going DOWN for maintenance. 3 active and 0 backup servers left. {d.n(10, 40)} sessions active, 0 requeued, 0 remaining in queue.")),
+                 Step(d.n(20, 60), "trigger:maint", Msg("WARN", hp, f"Server be_app/{off[1]} is going DOWN for maintenance. 2 active and 0 backup servers left. {d.n(10, 40)} sessions active, 0 requeued, 0 remaining in queue."))],
+        delay_s=d.n(30, 90), flood_s=d.n(240, 400), flood_events=d.n(70, 110),
+        consequences=[
+            (3, "cons:queue", lambda: req(503, "<NOSRV>", f"0/{d.n(5000, 10000)}/-1/-1/{d.n(5000, 10000)}", state="sQ--")),
+            (2, "cons:slow", lambda: req(504, d.pick(up), f"0/{d.n(100, 900)}/1/-1/30001", state="sH--")),
+            (1, "cons:check", lambda: Msg("WARN", hp, f"Server be_app/{d.pick(up)} is DOWN, reason: Layer7 timeout, check duration: 2001ms. {d.n(0, 1)} active and 0 backup servers left.")),
+            (1, "cons:nosrv", lambda: Msg("ERROR", hp, "backend be_app has no server available!")),
+        ],
+        explanation=((off[0], off[1], "maintenance"), ),
+        gap_s=0.7,
+    )
+
+
+def work_mem_reload(d: Draw) -> Plan:
+    """A reload raises work_mem far too high; big sorts exhaust memory and the OOM killer strikes."""
+    value = d.pick(["2GB", "4GB", "1536MB"])
+    return Plan(
+        background=[
+            (4, "bg:conn", lambda: Msg("INFO", f"[{d.n(4000, 9000)}]", f"connection authorized: user=shop database=shop application_name=api-{d.n(1, 4)}")),
+            (4, "bg:duration", lambda: Msg("INFO", f"[{d.n(4000, 9000)}]", f"duration: {d.n(1, 90)}.{d.n(100, 999)} ms  statement: SELECT id, total FROM orders WHERE customer_id = {d.n(1, 9999)}")),
+            (1, "bg:checkpoint", lambda: Msg("INFO", "[611]", f"checkpoint complete: wrote {d.n(40, 900)} buffers ({d.r.uniform(0.1, 3):.1f}%); 0 WAL file(s) added, 0 removed, 1 recycled")),
+            (1, "bg:vacuum", lambda: Msg("INFO", f"[{d.n(4000, 9000)}]", f"automatic vacuum of table \"shop.public.{d.pick(['carts', 'sessions'])}\": index scans: 1")),
+        ],
+        noise=[
+            (3, "noise:dup", lambda: Msg("ERROR", f"[{d.n(4000, 9000)}]", "duplicate key value violates unique constraint \"users_email_key\"")),
+            (2, "noise:retry", lambda: Msg("FATAL", f"[{d.n(4000, 9000)}]", "password authentication failed for user \"report\"")),
+            (2, "noise:slow", lambda: Msg("INFO", f"[{d.n(4000, 9000)}]", f"duration: {d.n(1500, 4000)}.{d.n(100, 999)} ms  statement: SELECT * FROM orders ORDER BY created_at")),
+            (1, "noise:routine", lambda: Msg("WARN", f"[{d.n(4000, 9000)}]", "there is no transaction in progress")),
+        ],
+        decoy=[Step(90, "decoy:sighup", Msg("INFO", "[1]", "received SIGHUP, reloading configuration files")),
+               Step(90.01, "decoy:param", Msg("INFO", "[1]", "parameter \"log_min_duration_statement\" changed to \"1000\""))],
+        trigger=[Step(0, "trigger:sighup", Msg("INFO", "[1]", "received SIGHUP, reloading configuration files")),
+                 Step(0.01, "trigger:param", Msg("INFO", "[1]", f"parameter \"work_mem\" changed to \"{value}\""))],
+        delay_s=d.n(30, 120), flood_s=d.n(240, 400), flood_events=d.n(60, 100),
+        consequences=[
+            (3, "cons:oom", lambda: Msg("ERROR", f"[{d.n(4000, 9000)}]", "out of memory")),
+            (2, "cons:killed", lambda: Msg("INFO", "[1]", f"server process (PID {d.n(4000, 9000)}) was terminated by signal 9: Killed")),
+            (1, "cons:terminating", lambda: Msg("INFO", "[1]", "terminating any other active server processes")),
+            (2, "cons:recovery", lambda: Msg("FATAL", f"[{d.n(4000, 9000)}]", "the database system is in recovery mode")),
+        ],
+        explanation=(("work_mem", "reload", "sighup", "config", "parameter"), ("memory", "oom", "killed")),
+    )
+
+
+def broker_shutdown(d: Draw) -> Plan:
+    """The controller shuts a broker down for a restart; partitions fall below min.insync.replicas."""
+    broker = d.n(3, 5)
+    topic = d.pick(["orders", "payments", "clicks"])
+    return Plan(
+        background=[
+            (4, "bg:roll", lambda: Msg("INFO", f"[ProducerStateManager partition={topic}-{d.n(0, 11)}]", f"Wrote producer snapshot at offset {d.n(10**6, 10**7)} with 0 producer ids in 2 ms. (kafka.log.ProducerStateManager)")),
+            (3, "bg:segment", lambda: Msg("INFO", f"[LocalLog partition={topic}-{d.n(0, 11)}, dir=/var/lib/kafka]", f"Rolled new log segment at offset {d.n(10**6, 10**7)} in {d.n(1, 9)} ms. (kafka.log.LocalLog)")),
+            (2, "bg:group", lambda: Msg("INFO", "[GroupCoordinator 1]", f"Member consumer-{d.hexid(6)} in group {topic}-indexer has joined; stable. (kafka.coordinator.group.GroupCoordinator)")),
+        ],
+        noise=[
+            (2, "noise:retry", lambda: Msg("ERROR", "[Log partition=__consumer_offsets-7, dir=/var/lib/kafka]", "Error while flushing log, will retry: java.io.IOException: Resource temporarily unavailable (kafka.log.UnifiedLog)")),
+            (3, "noise:notfound", lambda: Msg("INFO", "[Admin Manager on Broker 1]", f"Error processing describe configs request for resource topic tmp-{d.hexid(4)}: UNKNOWN_TOPIC_OR_PARTITION (kafka.server.ZkAdminManager)")),
+            (2, "noise:slow", lambda: Msg("WARN", "[RequestHandler]", f"Slow produce request from client producer-{d.n(1, 9)} took {d.n(1000, 3000)} ms (kafka.server.KafkaApis)")),
+            (1, "noise:routine", lambda: Msg("WARN", "[Controller id=1]", "The configuration 'log.message.format.version' is deprecated (kafka.server.KafkaConfig)")),
+        ],
+        trigger=[Step(0, "trigger:shutdown", Msg("INFO", "[Controller id=1]", f"Shutting down broker {broker} (controlled shutdown request) (kafka.controller.KafkaController)")),
+                 Step(0.3, "trigger:leaders", Msg("INFO", "[Controller id=1]", f"Moving leadership of {d.n(20, 60)} partitions away from broker {broker} (kafka.controller.KafkaController)"))],
+        delay_s=d.n(5, 20), flood_s=d.n(240, 400), flood_events=d.n(70, 110),
+        consequences=[
+            (3, "cons:isr", lambda: Msg("ERROR", "[ReplicaManager broker=1]", f"Error processing append operation on partition {topic}-{d.n(0, 11)} (kafka.server.ReplicaManager) org.apache.kafka.common.errors.NotEnoughReplicasException: The size of the current ISR Set(1) is insufficient to satisfy the min.isr requirement of 2")),
+            (2, "cons:fetch", lambda: Msg("WARN", f"[ReplicaFetcher replicaId=1, leaderId={broker}, fetcherId=0]", f"Error in response for fetch request (kafka.server.ReplicaFetcherThread) java.io.IOException: Connection to {broker} was disconnected before the response was read")),
+            (1, "cons:shrink", lambda: Msg("INFO", f"[Partition {topic}-{d.n(0, 11)} broker=1]", f"Shrinking ISR from 1,2,{broker} to 1 (kafka.cluster.Partition)")),
+        ],
+        explanation=((f"broker {broker}", "controlled shutdown", "shutting down", "shut down"), ),
+    )
+
+
+def link_down(d: Draw) -> Plan:
+    """A network port loses link (an error, not a change); everything behind it times out."""
+    nic = d.pick(["eth1", "ens2f1"])
+    peer = f"10.0.2.{d.n(5, 60)}"
+    app = f"ingest[{d.n(1000, 1999)}]"
+    return Plan(
+        background=[
+            (5, "bg:batch", lambda: Msg("INFO", app, f"shipped batch {d.n(10**5, 10**6)} ({d.n(100, 900)} events) to {peer}:9092 in {d.n(3, 40)}ms")),
+            (2, "bg:systemd", lambda: Msg("INFO", "systemd[1]", f"Started session-{d.n(100, 999)}.scope - Session {d.n(100, 999)} of User ops.")),
+            (2, "bg:chrony", lambda: Msg("INFO", "chronyd[702]", f"Selected source 10.0.0.{d.n(1, 3)} (ntp.internal)")),
+        ],
+        noise=[
+            (2, "noise:retry", lambda: Msg("ERROR", app, f"error: send to {peer}:9092 failed: broken pipe; reconnecting (attempt 1)")),
+            (2, "noise:retry-ok", lambda: Msg("INFO", app, f"reconnected to {peer}:9092")),
+            (3, "noise:ssh", lambda: Msg("WARN", f"sshd[{d.n(2000, 9000)}]", f"Invalid user {d.pick(['admin', 'pi', 'test'])} from 198.51.100.{d.n(2, 250)} port {d.n(30000, 60000)}")),
+            (1, "noise:routine", lambda: Msg("WARN", "kernel", "TCP: request_sock_TCP: Possible SYN flooding on port 22. Sending cookies.")),
+        ],
+        trigger=[Step(0, "trigger:link", Msg("ERROR", "kernel", f"ixgbe 0000:03:00.1 {nic}: NIC Link is Down")),
+                 Step(0.05, "trigger:bond", Msg("WARN", "kernel", f"bond0: (slave {nic}): link status definitely down, disabling slave"))],
+        delay_s=d.n(5, 20), flood_s=d.n(200, 360), flood_events=d.n(60, 100),
+        consequences=[
+            (3, "cons:timeout", lambda: Msg("ERROR", app, f"error: send to {peer}:9092 failed: i/o timeout after 10s; buffering ({d.n(1000, 90000)} events queued)")),
+            (2, "cons:buffer", lambda: Msg("WARN", app, f"warning: buffer {d.n(60, 99)}% full, dropping oldest events")),
+            (1, "cons:arp", lambda: Msg("WARN", "kernel", f"neighbour: arp_cache: neighbor table overflow! ({peer})")),
+        ],
+        recovery=[Step(3, "recovery:link", Msg("INFO", "kernel", f"ixgbe 0000:03:00.1 {nic}: NIC Link is Up 10 Gbps, Flow Control: RX/TX"))],
+        explanation=((nic, "link", "nic", "network interface"), ),
+    )
+
+
+def feature_flag(d: Draw) -> Plan:
+    """A feature flag goes to 100 %; the new code path throws for one kind of tenant."""
+    flag = d.pick(["new-tax-engine", "fast-checkout", "smart-pricing"])
+    return Plan(
+        background=[
+            (6, "bg:req", lambda: INFO("checkout", f"tenant t-{d.n(100, 999)} order {d.n(10**5, 10**6)} priced in {d.n(2, 40)}ms")),
+            (2, "bg:cache", lambda: DEBUG("pricing", f"rules cache refreshed ({d.n(100, 900)} rules)")),
+            (1, "bg:flags", lambda: DEBUG("flags", f"flag snapshot v{d.n(100, 999)} fetched")),
+        ],
+        noise=web_noise(d, lambda s, t: Msg("ERROR", "mailer", t), lambda s, t: Msg("WARN", "checkout", t),
+                        lambda s, t: Msg("INFO", "checkout", t), "email-gateway"),
+        decoy=[Step(80, "decoy:flag", INFO("flags", "feature \"dark-mode\" enabled for 100% of tenants (by admin@ops)"))],
+        trigger=[Step(0, "trigger:flag", INFO("flags", d.pick([f"feature \"{flag}\" enabled for 100% of tenants (by admin@ops)",
+                                                              f"rollout of {flag} raised from 10% to 100%"])))],
+        delay_s=d.n(5, 30), flood_s=d.n(240, 400), flood_events=d.n(60, 100),
+        consequences=[
+            (3, "cons:npe", lambda: Msg("ERROR", "checkout", f"order {d.n(10**5, 10**6)} failed: NullPointerException at TaxCalculator.rateFor(TaxCalculator.java:{d.pick([88, 91])})",
+                                        trace=("java.lang.NullPointerException: region is null", "\tat com.shop.tax.TaxCalculator.rateFor(TaxCalculator.java:88)"))),
+            (2, "cons:500", lambda: WARN("checkout", f"POST /checkout 500 {d.n(2, 30)}ms tenant t-{d.n(100, 999)}")),
+        ],
+        explanation=((flag, flag.replace("-", " "), "feature flag"), ),
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Layouts
 
@@ -613,7 +760,8 @@ def _pid(name: str) -> int:
 
 def rfc3164(t: datetime, m: Msg) -> list[str]:
     prog = m.source if "[" in m.source or m.source == "kernel" else f"{m.source}[{_pid(m.source)}]"
-    return [f"{t:%b} {t.day:>2} {t:%H:%M:%S} db-01 {prog}: {m.text}"]
+    text = m.text.replace("{accept}", f"{t:%d/%b/%Y:%H:%M:%S}.{t.microsecond // 1000:03d}")  # haproxy's accept date
+    return [f"{t:%b} {t.day:>2} {t:%H:%M:%S} db-01 {prog}: {text}"]
 
 
 def rsyslog(t: datetime, m: Msg) -> list[str]:
@@ -677,6 +825,25 @@ def containerd(t: datetime, m: Msg) -> list[str]:
     return [f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond:06d}{_pid(m.text) % 1000:03d}Z {stream} F {inner}"]
 
 
+def postgres(t: datetime, m: Msg) -> list[str]:
+    word = {"INFO": "LOG", "WARN": "WARNING", "ERROR": "ERROR", "FATAL": "FATAL", "DEBUG": "DEBUG"}[m.level]
+    return [f"{t:%Y-%m-%d %H:%M:%S}.{t.microsecond // 1000:03d} UTC {m.source} {word}:  {m.text}"]
+
+
+def kafka(t: datetime, m: Msg) -> list[str]:
+    return [f"[{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d}] {m.level} {m.source} {m.text}", *m.trace]
+
+
+def journal_short_iso(t: datetime, m: Msg) -> list[str]:
+    prog = m.source if "[" in m.source or m.source == "kernel" else f"{m.source}[{_pid(m.source)}]"
+    return [f"{t:%Y-%m-%dT%H:%M:%S}+0000 node-7 {prog}: {m.text}"]
+
+
+def plain_no_time(t: datetime, m: Msg) -> list[str]:
+    """Console output without timestamps (a container's stdout, a tool's log): order only."""
+    return [f"{m.level:<5} [{m.source}] {m.text}", *m.trace]
+
+
 Layout = Callable[[datetime, Msg], list[str]]
 
 # name, scenario, layout: one incident each. The layouts' names say what a person would call them.
@@ -696,7 +863,15 @@ CATALOG: list[tuple[str, Callable[[Draw], Plan], str, Layout]] = [
     # the same mechanisms in other layouts: a finder must not depend on one layout per scenario
     ("pool-exhaustion-logfmt", pool_exhaustion, "logfmt", logfmt),
     ("cron-lock-python", cron_lock, "python-logging", python_logging),
+    # added after the finder's first version, as a check that it learnt mechanisms: new layouts
+    # (one without timestamps), a trigger that is itself an error, a cause spread over minutes
+    ("maintenance-drain", maintenance_drain, "haproxy-syslog", rfc3164),
+    ("work-mem-reload", work_mem_reload, "postgresql", postgres),
+    ("broker-shutdown", broker_shutdown, "kafka-log4j", kafka),
+    ("link-down", link_down, "journald-short-iso", journal_short_iso),
+    ("feature-flag", feature_flag, "plain-no-timestamps", plain_no_time),
 ]
+FIRST_ROUND = 14  # incidents 1-14 existed when the finder was written; the rest came later
 
 START = datetime(2026, 3, 14, 13, 20, 0, tzinfo=timezone.utc)
 
@@ -755,7 +930,9 @@ def stream_events(d: Draw, plan: Plan, *, pre_s: float, tail_s: float, start: da
     queue = [(t, i, role, kind, msg) for i, (t, role, kind, msg) in enumerate(planned)]
     heapq.heapify(queue)
     if guaranteed_noise:  # a harmless error well before the trigger, so "first error" is not the answer
-        kind, msg = next((k, msg) for _, k, make in plan.noise if (msg := make()).level == "ERROR")
+        kind, msg = next(((k, msg) for _, k, make in plan.noise if (msg := make()).level in ("ERROR", "FATAL")), ("", None))
+        if msg is None:
+            kind, msg = plan.noise[0][1], plan.noise[0][2]()
         heapq.heappush(queue, (start + timedelta(seconds=pre_s * 0.2), -1, "noise", kind, msg))
     t = start
     while t < end:
