@@ -143,7 +143,8 @@ def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
         for message in fitted.omitted:
             note(f"left out: {message}")
         messages = prepared.messages([Turn(question)])
-        checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line)
+        checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line,
+                                   question=question, source=log.source, shown=prepared.shown)
         outcome = _stream_to_terminal(
             lambda cancel: stream_answer(backend, messages, settings, cancel=cancel, checker=checker),
             echo=not opts.as_json,

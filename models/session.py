@@ -93,6 +93,11 @@ class Prepared:
     def digested(self) -> bool:
         return self.fitted.policy == POLICY_DIGEST
 
+    @property
+    def shown(self) -> str:
+        """Everything of the log the model reads: for checking what its answer names."""
+        return f"{self.findings_text}\n{self.log_text}"
+
     def messages(self, turns: list[Turn]) -> list[Message]:
         return build_messages(self.log_text, turns, findings_text=self.findings_text)
 
@@ -120,11 +125,16 @@ class Piece:
     citations: tuple[Citation, ...] = ()
 
 
-def citation_checker(line_text: LineText, first_line: int, last_line: int) -> CitationChecker:
-    """The one citation checker (models.citations) over lines first_line..last_line."""
+def citation_checker(line_text: LineText, first_line: int, last_line: int, *, question: str = "",
+                     source: str = "", shown: str = "") -> CitationChecker:
+    """The one citation checker (models.citations) over lines first_line..last_line.
+
+    The question's words and the file name are no claims about a line; `shown` (the log text and
+    findings the model read) tells which names the log really uses, so they are checked too."""
     from models.citations import CitationChecker
 
-    return CitationChecker(line_text, first_line=first_line, last_line=last_line)
+    return CitationChecker(line_text, first_line=first_line, last_line=last_line,
+                           exempt=f"{question}\n{source}", shown=shown)
 
 
 def stream_answer(backend: Backend, messages: list[Message], settings: Settings, *,

@@ -117,9 +117,6 @@ class ChatPane(VerticalScroll, can_focus=True):
                 if evidence:
                     findings = self._evidence_first(generation, scope[0], scope[1], slice_)
             backend = models.ensure()
-            # Citations are checked against the whole log the user sees, not only the scope:
-            # a real line outside the page is still a line the user can jump to.
-            checker = citation_checker(_file_line(log), 1, log.line_count)
             with models.lock:
                 if slice_ is not None:
                     assert scope is not None
@@ -131,9 +128,15 @@ class ChatPane(VerticalScroll, can_focus=True):
                                                      prepared.findings_text, label))
                     notes = prepared.notes
                     messages = prepared.messages(turns)
+                    shown = prepared.shown
                 else:
                     self.post_message(AnswerPrepared(generation, backend.name, log_text, findings_text, None))
                     messages = build_messages(log_text, turns, findings_text=findings_text)
+                    shown = f"{findings_text}\n{log_text}"
+                # Citations are checked against the whole log the user sees, not only the scope:
+                # a real line outside the page is still a line the user can jump to.
+                checker = citation_checker(_file_line(log), 1, log.line_count, question=turns[-1].question,
+                                           source=log.display_name, shown=shown)
                 for piece in stream_answer(backend, messages, self._settings, cancel=cancel, checker=checker):
                     self.post_message(AnswerChunk(generation, piece.text, piece.citations))
             self.post_message(AnswerDone(generation, cancel.is_set(), backend.last_usage, notes))
