@@ -283,7 +283,7 @@ def score_answer(inc: Incident, condition: Condition, record: dict, check: Calla
     lines = inc.lines
     text = record["answer"]
     citations = check(text, lambda n: lines[n - 1] if 1 <= n <= len(lines) else None,
-                      first_line=1, last_line=len(lines), exempt=question, shown=shown)
+                      first_line=1, last_line=len(lines), exempt=f"{question} {inc.file_name}", shown=shown)
     cites = any(c.end - c.start < MAX_CITED_RANGE and any(c.start <= t <= c.end for t in inc.truth.trigger_lines)
                 for c in citations)
     invalid = [c for c in citations if not c.valid]
