@@ -133,7 +133,9 @@ def log4j(line: str) -> Fields | None:
 
 # -- Python logging -------------------------------------------------------------------------------
 
-_PY_LEVEL = r"DEBUG|INFO|WARNING|ERROR|CRITICAL"
+# The standard names plus the aliases and custom names setups print (`logging.WARN`, "FATAL",
+# "NOTICE", "TRACE"): without them a `- WARN -` line fell to syslog with the level in its message.
+_PY_LEVEL = r"TRACE|DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL"
 _PY_LAYOUTS = (
     re.compile(rf"^(?P<level>{_PY_LEVEL}):(?P<component>[^:\s]*):(?P<msg>.*)$"),  # basicConfig()
     re.compile(rf"^(?P<ts>{_ISO})\s+-\s+(?P<component>\S+)\s+-\s+(?P<level>{_PY_LEVEL})\s+-" + _REST),
@@ -156,7 +158,7 @@ def python(line: str) -> Fields | None:
 
 _SYSLOG_TS = rf"[A-Z][a-z]{{2}}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d|{_ISO}"
 _SYSLOG = re.compile(
-    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL})(?:\s|$))[^\s=]+(?=\s|$)"
+    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL}|-+)(?:\s|$))[^\s=]+(?=\s|$)"
     r"(?:\s+(?P<component>.*?)(?:\[\d+\])?:(?=\s|$))?" + _REST)
 
 

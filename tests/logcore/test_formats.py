@@ -85,6 +85,21 @@ def test_python_logging_with_traceback_folded() -> None:
     assert fmt.name == "python" and recs[0].message == "disk almost full" and recs[0].component == "root"
 
 
+def test_python_logging_with_warn_is_not_syslog() -> None:
+    """`WARN` (logging.WARN's spelling in many setups) once sent these lines to syslog, level lost."""
+    lines = [
+        "2024-03-01 10:00:00,001 - app.db - INFO - connected",
+        "2024-03-01 10:00:02,003 - app.web - WARN - slow",
+        "2024-03-01 10:00:03,004 - app.web - WARN - slower",
+    ]
+    fmt, recs = only(lines)
+    assert fmt.name == "python"
+    assert [(r.level, r.component, r.message) for r in recs] == [
+        ("INFO", "app.db", "connected"), ("WARN", "app.web", "slow"), ("WARN", "app.web", "slower")]
+    fmt, recs = only(["WARN:root:disk almost full", "WARN:root:disk full"])
+    assert fmt.name == "python" and recs[0].level == "WARN" and recs[0].message == "disk almost full"
+
+
 def test_java_stack_trace_belongs_to_the_record_above() -> None:
     lines = [
         "2024-03-01 10:00:00.123 [main] INFO  com.acme.Server - started on port 8080",
