@@ -16,6 +16,11 @@ config reload, a failover), and names the same thing the errors then talk about.
 
 Everything works from the analysis columns; only the few hundred lines it looks at closely are
 read back from `lines`, so a million-line log costs little more than its analysis.
+
+Several files (`find_merged_incidents`) are read as one log in their merged order
+(`logcore.merge_analysis`): each file keeps its own layout, templates and anomaly scores, the
+incident window and the causes are found over all of them, and every line the findings name
+carries its file and the file's own line (`b.log:412`). One file reads exactly as before.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from logcore.anomaly import Analysis, analyze, format_duration
 from logcore.change_events import STRENGTH, change_kind
@@ -34,9 +40,13 @@ from logcore.entities import entities
 from logcore.format_catalog import Fields
 from logcore.formats import FORMATS
 from logcore.incident_window import TROUBLE, Trouble, Window, background_templates, find_windows, refine_edges
+from logcore.merge_analysis import MergedAnalysis, analyze_merged
 from logcore.printable import printable
 from logcore.record_scan import parse_view
 from logcore.unknown_lines import unknown_fields
+
+if TYPE_CHECKING:
+    from logcore.merge import MergedText
 
 _TEXT_CHARS = 300
 _TEMPLATE_CHARS = 160
@@ -80,6 +90,10 @@ _W_FIRST = 0.12
 _W_ALL = _W_CHANGE + _W_NEW + _W_RARE + _W_NEAR + _W_LINK + _W_STOPS + _W_TROUBLE + _W_FIRST
 
 
+# In findings over several files, `file` names the file a line is in (its short display name) and
+# every line number is that file's own 1-based line; times are that file's own clock. Over one
+# file `file` is None and left out of the JSON, which stays as it always was.
+
 @dataclass(frozen=True)
 class Cause:
     line: int  # 1-based line number in the file
@@ -87,6 +101,7 @@ class Cause:
     score: float  # 0..1, higher = more likely the cause
     why: list[str]
     text: str  # the line, printable and cut
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,9 @@ class Onset:
     peak_time: str | None
     end_line: int | None  # last trouble line, or the recovery line
     recovered: bool
+    file: str | None = None  # file of `line`; the peak and the end may be in other files
+    peak_file: str | None = None
+    end_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,7 @@ class Consequence:
     last_line: int
     example: str
     components: list[str]
+    file: str | None = None  # one template is one file's
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,16 @@ class TimelineEvent:
     line: int
     time: str | None
     what: str
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """One file of findings over several: its display name and the lines of it analysed."""
+
+    name: str
+    first_line: int
+    last_line: int
 
 
 @dataclass
@@ -126,21 +155,28 @@ class Findings:
     causes: list[Cause] = field(default_factory=list)
     consequences: list[Consequence] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
+    files: list[FileSpan] = field(default_factory=list)  # several files: each one's name and lines
+    alignments: list[str] = field(default_factory=list)  # how the files were put on one clock
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "source": self.source,
             "lines": [self.first_line, self.last_line],
             "incident": self.incident,
-            "onset": None if self.onset is None else vars(self.onset).copy(),
-            "causes": [vars(c).copy() for c in self.causes],
-            "consequences": [vars(c).copy() for c in self.consequences],
-            "timeline": [vars(e).copy() for e in self.timeline],
+            "onset": None if self.onset is None else _plain(self.onset),
+            "causes": [_plain(c) for c in self.causes],
+            "consequences": [_plain(c) for c in self.consequences],
+            "timeline": [_plain(e) for e in self.timeline],
         }
+        if self.files:
+            out["files"] = [{"name": f.name, "lines": [f.first_line, f.last_line]} for f in self.files]
+            out["alignments"] = list(self.alignments)
+        return out
 
     def render_text(self) -> str:
         """The findings for people, plain text."""
-        out = [f"Findings for {self.source or 'the log'} (lines {self.first_line}-{self.last_line})"]
+        out = [f"Findings for {self.source or 'the log'} ({self._span()})"]
+        out += [f"Aligned: {text}" for text in self.alignments]
         if not self.incident or self.onset is None:
             out.append("No incident found: no unusual burst of trouble, so no cause is ranked.")
             return "\n".join(out)
@@ -148,7 +184,7 @@ class Findings:
         out.append("")
         out.append("Likely causes, best first:")
         for rank, cause in enumerate(self.causes, 1):
-            out.append(f"  {rank}. line {cause.line}{_at(cause.time)}  score {cause.score:.2f}")
+            out.append(f"  {rank}. {_place(cause.file, cause.line)}{_at(cause.time)}  score {cause.score:.2f}")
             out.append(f"     {cause.text}")
             out.append(f"     why: {'; '.join(cause.why)}")
         if not self.causes:
@@ -157,28 +193,33 @@ class Findings:
         out.append("Consequences (what surged after the onset):")
         for c in self.consequences:
             affected = f"  affected: {', '.join(c.components)}" if c.components else ""
-            out.append(f"  {c.count:,}x lines {c.first_line}-{c.last_line}: {c.template}{affected}")
+            out.append(f"  {c.count:,}x {_places(c.file, c.first_line, c.last_line)}: {c.template}{affected}")
             out.append(f"     e.g. {c.example}")
         out.append("")
         out.append("Timeline:")
         for event in self.timeline:
-            out.append(f"  line {event.line}{_at(event.time)}: {event.what}")
+            out.append(f"  {_place(event.file, event.line)}{_at(event.time)}: {event.what}")
         return "\n".join(out)
+
+    def _span(self) -> str:
+        if not self.files:
+            return f"lines {self.first_line}-{self.last_line}"
+        return ", ".join(f"{f.name} lines {f.first_line}-{f.last_line}" for f in self.files)
 
     def brief(self, max_causes: int = 3) -> str:
         """Compact plain text for the model prompt: data only, one stable layout."""
-        out = [f"Findings (lines {self.first_line}-{self.last_line}, computed without a model):"]
+        out = [f"Findings ({self._span()}, computed without a model):"]
         if not self.incident or self.onset is None:
             out.append("No incident found: no unusual burst of trouble.")
             return "\n".join(out)
         out.append(f"Incident: {_onset_summary(self.onset)}")
         out.append("Likely causes, best first:")
         for rank, cause in enumerate(self.causes[:max_causes], 1):
-            out.append(f"{rank}. line {cause.line}{_at(cause.time)}: {cause.text} — {'; '.join(cause.why)}")
+            out.append(f"{rank}. {_place(cause.file, cause.line)}{_at(cause.time)}: {cause.text} — {'; '.join(cause.why)}")
         out.append("Consequences:")
         for c in self.consequences[:5]:
             affected = f" [{', '.join(c.components)}]" if c.components else ""
-            out.append(f"- {c.count:,}x lines {c.first_line}-{c.last_line}: {c.template}{affected}")
+            out.append(f"- {c.count:,}x {_places(c.file, c.first_line, c.last_line)}: {c.template}{affected}")
         return "\n".join(out)
 
 
@@ -187,18 +228,38 @@ def find_incidents(lines: Sequence[str], *, first_line: int = 1, source: str = "
     """The incident in `lines` (the file's lines from 1-based `first_line` on) and its ranked causes."""
     if analysis is None:
         analysis = analyze(lines, first_line=first_line - 1)
-    last_line = first_line + len(lines) - 1
-    log = _Log(analysis, lines)
+    return _find(_Log(analysis, lines), Findings(source, first_line, first_line + len(lines) - 1, False, None))
+
+
+def find_merged_incidents(merged: MergedText) -> Findings:
+    """The incident across the files of `merged` (`logcore.merge.merge_texts`) and its ranked
+    causes; each line named carries its file. One source reads as `find_incidents` of that file."""
+    names = [source.name for source in merged.sources]
+    if len(names) == 1:
+        return find_incidents(list(merged.lines), source=names[0])
+    analysis = analyze_merged(merged)
+    counts = Counter(source for source, _ in merged.origin)
+    files = [FileSpan(name, 1, counts[k]) for k, name in enumerate(names)]
+    empty = Findings(" + ".join(names), 1, len(merged.lines), False, None, files=files,
+                     alignments=[a.text for a in merged.alignments])
+    return _find(_Log(analysis, merged.lines), empty)
+
+
+def _find(log: _Log, empty: Findings) -> Findings:
     windows = find_windows(log.trouble, log.records)
     if not windows:
-        return Findings(source, first_line, last_line, incident=False, onset=None)
+        return empty
     noise = background_templates(windows[0], log.trouble, log.columns.templates)
     window = refine_edges(windows[0], log.trouble, log.columns.templates, noise)
     consequences, flood = _consequences(log, window)
-    onset = _onset(log, window)
+    onset, end = _onset(log, window)
     causes = _rank_causes(log, window, windows, flood, noise)
-    timeline = _timeline(log, window, windows, onset, causes, consequences)
-    return Findings(source, first_line, last_line, True, onset, causes, [c for c, _ in consequences], timeline)
+    timeline = _timeline(log, window, windows, onset, end, causes, consequences)
+    empty.incident, empty.onset = True, onset
+    empty.causes = [c for c, _ in causes]
+    empty.consequences = [c for c, _ in consequences]
+    empty.timeline = timeline
+    return empty
 
 
 class _Log:
@@ -211,7 +272,12 @@ class _Log:
         self.records = len(self.columns.templates)
         self.badness = Trouble(self.columns, self.raw)
         self.trouble = self.badness.records()
-        self._parse = _field_parser(analysis.format_name)
+        self.merged = analysis if isinstance(analysis, MergedAnalysis) else None
+        if self.merged is None:
+            parse = _field_parser(analysis.format_name)
+            self._parsers = [parse]
+        else:
+            self._parsers = [_field_parser(name) for name in self.merged.formats]
         self._fields: dict[int, Fields] = {}
         self._times: dict[int, float] = {}
         self._names: dict[int, set[str]] = {}
@@ -220,8 +286,23 @@ class _Log:
         self.mean_gap = span / max(self.records - 1, 1)
 
     def line(self, i: int) -> int:
-        """1-based file line of record i."""
+        """1-based line of record i in the text analysed (over several files: its merged row)."""
         return self.columns.lines[i] + 1
+
+    def site(self, i: int) -> tuple[str | None, int]:
+        """(file, 1-based line in that file) of record i; file None over one file."""
+        return self.site_of_row(self.columns.lines[i])
+
+    def site_of_row(self, row: int) -> tuple[str | None, int]:
+        """(file, 1-based file line) of a 0-based line of the text analysed."""
+        if self.merged is None:
+            return None, row + 1
+        return self.merged.where(row)
+
+    def at_row(self, row: int) -> str:
+        """A 0-based line of the text as the findings write it: "line 412" or "b.log:412"."""
+        file, line = self.site_of_row(row)
+        return _place(file, line)
 
     def raw(self, i: int) -> str:
         return self.lines[self.columns.lines[i] - self.analysis.first_line]
@@ -239,13 +320,18 @@ class _Log:
             stamp = self.fields(i).timestamp
             if stamp is not None:
                 stamp = stamp.replace(tzinfo=None)
-            cached = self._times[i] = math.nan if stamp is None else (stamp - _NAIVE_EPOCH).total_seconds()
+            shift = 0.0 if self.merged is None else self.merged.offset(i)
+            cached = self._times[i] = math.nan if stamp is None else (stamp - _NAIVE_EPOCH).total_seconds() + shift
         return cached
 
     def iso(self, i: int) -> str | None:
+        """Record i's time as its own file's clock prints it (over several files the columns carry
+        the merge's shared clock, which is for comparing)."""
         t = self.time(i)
         if t != t:
             return None
+        if self.merged is not None:
+            t -= self.merged.offset(i)
         stamp = _NAIVE_EPOCH + timedelta(seconds=t)
         return stamp.isoformat(timespec="milliseconds" if stamp.microsecond else "seconds")
 
@@ -253,7 +339,8 @@ class _Log:
         """Record i's line parsed by the log's layout: its timestamp, level, component, message."""
         cached = self._fields.get(i)
         if cached is None:
-            cached = self._fields[i] = self._parse(self.raw(i))
+            parse = self._parsers[0 if self.merged is None else self.merged.record_source[i]]
+            cached = self._fields[i] = parse(self.raw(i))
         return cached
 
     def message(self, i: int) -> str:
@@ -290,12 +377,14 @@ def _field_parser(format_name: str) -> Callable[[str], Fields]:
 
 # --- the window: onset, peak, end ---------------------------------------------------------------
 
-def _onset(log: _Log, window: Window) -> Onset:
+def _onset(log: _Log, window: Window) -> tuple[Onset, int]:
+    """The onset, and the record that ends the incident (the recovery line, or the last trouble)."""
     recovery = _recovery_record(log, window)
     recovered = recovery is not None or _quiet_after(log, window)
     end = recovery if recovery is not None else window.end
-    return Onset(log.line(window.start), log.iso(window.start), log.line(window.peak), log.iso(window.peak),
-                 log.line(end), recovered)
+    (file, line), (peak_file, peak), (end_file, end_line) = log.site(window.start), log.site(window.peak), log.site(end)
+    return Onset(line, log.iso(window.start), peak, log.iso(window.peak), end_line, recovered,
+                 file, peak_file, end_file), end
 
 
 def _quiet_after(log: _Log, window: Window) -> bool:
@@ -319,8 +408,8 @@ def _recovery_record(log: _Log, window: Window) -> int | None:
 # --- consequences --------------------------------------------------------------------------------
 
 def _consequences(log: _Log, window: Window) -> tuple[list[tuple[Consequence, int]], dict[int, float]]:
-    """Trouble templates that surge inside the window, biggest first, and each one's share of
-    the window's trouble (the flood, never ranked as a cause)."""
+    """Trouble templates that surge inside the window, biggest first, each with its first record,
+    and each template's share of the window's trouble (the flood, never ranked as a cause)."""
     lo = bisect_right(log.trouble, window.start - 1)
     hi = bisect_right(log.trouble, window.end)
     inside = log.trouble[lo:hi]
@@ -345,15 +434,17 @@ def _consequences(log: _Log, window: Window) -> tuple[list[tuple[Consequence, in
             continue
         flood[tid] = count / len(inside)
         if len(out) < _MAX_CONSEQUENCES:
+            file, first_line = log.site(first[tid])
             consequence = Consequence(
                 template=printable(signals[tid].text, _TEMPLATE_CHARS),
                 count=count,
-                first_line=log.line(first[tid]),
-                last_line=log.line(last[tid]),
+                first_line=first_line,
+                last_line=log.site(last[tid])[1],
                 example=log.text(first[tid]),
                 components=_components(log, members[tid]),
+                file=file,
             )
-            out.append((consequence, tid))
+            out.append((consequence, first[tid]))
     return out, flood
 
 
@@ -385,7 +476,7 @@ class _Candidate:
 
 
 def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[int, float],
-                 noise: set[int]) -> list[Cause]:
+                 noise: set[int]) -> list[tuple[Cause, int]]:
     start = _lookback_start(log, window, windows)
     candidates = _candidates(log, window, start, flood)
     if not candidates:
@@ -410,7 +501,7 @@ def _rank_causes(log: _Log, window: Window, windows: list[Window], flood: dict[i
         else:
             kept.similar.append(candidate.record)
     ranked = sorted(best.values(), key=lambda c: (-c.score, c.record))[:_MAX_CAUSES]
-    return [_cause(log, c) for c in ranked if c.score > 0.0]
+    return [(_cause(log, c), c.record) for c in ranked if c.score > 0.0]
 
 
 def _lookback_start(log: _Log, window: Window, windows: list[Window]) -> int:
@@ -560,7 +651,7 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
     if c.after_onset:
         new = min(new, _AFTER_ONSET_CREDIT)
     if new >= 0.3:
-        why.append(f"new template (first seen at line {signal.first_line + 1})")
+        why.append(f"new template (first seen at {log.at_row(signal.first_line)})")
     if signal.count <= 3:
         why.append(f"rare: {signal.count} of {log.records:,} records")
     link, link_why = (0.0, "") if consequence else _link(log, evidence, c)
@@ -587,7 +678,7 @@ def _score(log: _Log, window: Window, evidence: _Evidence, c: _Candidate, flood:
         why.append("everyday noise: as frequent outside the incident")
     elif before is not None and _recurring(log, window, *before):
         score *= _PRECEDENT_FACTOR
-        why.append(f"recurs before the onset without trouble following (first at line {log.line(before[0])})")
+        why.append(f"recurs before the onset without trouble following (first at {log.at_row(log.columns.lines[before[0]])})")
     c.score = round(score, 3)
     c.why = why
 
@@ -671,45 +762,46 @@ def _gap_text(log: _Log, i: int, onset: int) -> str:
 
 def _cause(log: _Log, c: _Candidate) -> Cause:
     why = list(c.why)
-    if c.similar:
-        lines = sorted(log.line(i) for i in c.similar)
-        why.append(f"{len(lines)} similar line{'s' if len(lines) > 1 else ''}: {_line_list(lines)}")
+    file, line = log.site(c.record)
+    if c.similar:  # one template: one file
+        lines = sorted(log.site(i)[1] for i in c.similar)
+        why.append(f"{len(lines)} similar line{'s' if len(lines) > 1 else ''}: {_line_list(lines, file)}")
     # Reasons quote names taken from the log: they are log text too.
     why = [printable(reason, _TEXT_CHARS) for reason in why]
-    return Cause(log.line(c.record), log.iso(c.record), c.score, why, log.text(c.record))
+    return Cause(line, log.iso(c.record), c.score, why, log.text(c.record), file)
 
 
-def _line_list(lines: list[int]) -> str:
+def _line_list(lines: list[int], file: str | None = None) -> str:
+    head = "lines" if file is None else f"{file} lines"
     if len(lines) > 1 and lines[-1] - lines[0] == len(lines) - 1:
-        return f"lines {lines[0]}-{lines[-1]}"
+        return f"{head} {lines[0]}-{lines[-1]}"
     shown = ", ".join(str(n) for n in lines[:5])
-    return f"lines {shown}" + (", ..." if len(lines) > 5 else "")
+    return f"{head} {shown}" + (", ..." if len(lines) > 5 else "")
 
 
 # --- timeline ------------------------------------------------------------------------------------
 
-def _timeline(log: _Log, window: Window, windows: list[Window], onset: Onset, causes: list[Cause],
-              consequences: list[tuple[Consequence, int]]) -> list[TimelineEvent]:
-    events: dict[int, str] = {}
-    for rank, cause in enumerate(causes[:2], 1):
-        events[cause.line] = f"likely cause #{rank}: {cause.why[0] if cause.why else 'candidate'}"
-    events.setdefault(onset.line, f"onset: first of {window.trouble:,} trouble lines in a burst")
-    for consequence, _ in consequences[:3]:
-        events.setdefault(consequence.first_line, f"{consequence.count:,}x {_short(consequence.template)} begins")
-    events.setdefault(onset.peak_line, "peak of the trouble")
-    last = log.line(window.end)
-    events.setdefault(last, "last trouble line of the burst")
-    if onset.end_line is not None and onset.end_line != last:
-        events.setdefault(onset.end_line, "recovery: " + _short(log.text(_record_at_line(log, onset.end_line - 1))))
+def _timeline(log: _Log, window: Window, windows: list[Window], onset: Onset, end: int,
+              causes: list[tuple[Cause, int]], consequences: list[tuple[Consequence, int]]) -> list[TimelineEvent]:
+    events: dict[int, str] = {}  # by record, so the events of several files keep the merged order
+    for rank, (cause, record) in enumerate(causes[:2], 1):
+        events[record] = f"likely cause #{rank}: {cause.why[0] if cause.why else 'candidate'}"
+    events.setdefault(window.start, f"onset: first of {window.trouble:,} trouble lines in a burst")
+    for consequence, first in consequences[:3]:
+        events.setdefault(first, f"{consequence.count:,}x {_short(consequence.template)} begins")
+    events.setdefault(window.peak, "peak of the trouble")
+    events.setdefault(window.end, "last trouble line of the burst")
+    if end != window.end:
+        events.setdefault(end, "recovery: " + _short(log.text(end)))
     elif onset.recovered:
-        events[last] += "; the log goes on without it"
+        events[window.end] += "; the log goes on without it"
     for other in windows[1:]:
-        events.setdefault(log.line(other.start), f"another burst of trouble ({other.trouble:,} lines)")
-    return [TimelineEvent(line, _line_time(log, line), what) for line, what in sorted(events.items())]
-
-
-def _line_time(log: _Log, line: int) -> str | None:
-    return log.iso(_record_at_line(log, line - 1))
+        events.setdefault(other.start, f"another burst of trouble ({other.trouble:,} lines)")
+    out = []
+    for record, what in sorted(events.items()):
+        file, line = log.site(record)
+        out.append(TimelineEvent(line, log.iso(record), what, file))
+    return out
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -723,6 +815,24 @@ def _at(time: str | None) -> str:
 def _onset_summary(onset: Onset) -> str:
     end = ""
     if onset.end_line is not None:
-        end = f", {'recovered by' if onset.recovered else 'still going at'} line {onset.end_line}"
-    return (f"onset line {onset.line}{_at(onset.time)}, peak line {onset.peak_line}{_at(onset.peak_time)}"
-            f"{end}")
+        end = f", {'recovered by' if onset.recovered else 'still going at'} {_place(onset.end_file, onset.end_line)}"
+    return (f"onset {_place(onset.file, onset.line)}{_at(onset.time)}, "
+            f"peak {_place(onset.peak_file, onset.peak_line)}{_at(onset.peak_time)}{end}")
+
+
+def _place(file: str | None, line: int) -> str:
+    """A line as findings write it: "line 412" in one file, "b.log:412" across several."""
+    return f"line {line}" if file is None else f"{file}:{line}"
+
+
+def _places(file: str | None, first: int, last: int) -> str:
+    return f"lines {first}-{last}" if file is None else f"{file}:{first}-{last}"
+
+
+def _plain(item: object) -> dict:
+    """A finding as JSON: the file keys only where a file is named (one file's JSON is unchanged)."""
+    out = vars(item).copy()
+    for key in ("file", "peak_file", "end_file"):
+        if out.get(key, "") is None:
+            del out[key]
+    return out
