@@ -9,7 +9,9 @@ this keeps parsing a 1M-line file cheap.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 _MONTHS = {m: i for i, m in enumerate(
@@ -154,3 +156,54 @@ def _from_parts(items: tuple[tuple[str, str], ...]) -> datetime | None:
         return datetime(year, month, day, int(p["H"]), int(p["m"]), int(p.get("S", 0)), micro)
     except (ValueError, KeyError, OverflowError, OSError):
         return None
+
+
+# -- what a stamp says about its clock: a year, a zone (for putting files on one clock) ---------
+_HEAD_STAMP_RE = tuple((name, re.compile(pattern)) for name, pattern in HEAD_STAMPS)
+_STAMP_ZONE = re.compile(r"(?:Z|(?P<sign>[+-])(?P<hh>\d\d):?(?P<mm>\d\d)|UTC|GMT)$")
+_LINE_ZONE = re.compile(r"\d\d:\d\d(?::\d\d)?(?:[.,]\d{1,9})?\s?(?:(?P<z>Z|UTC|GMT)|(?P<sign>[+-])(?P<hh>\d\d):?(?P<mm>\d\d))(?![\w:])")
+_FACTS_CHARS = 160  # a record's stamp sits in its header
+
+
+@dataclass(frozen=True, slots=True)
+class StampFacts:
+    """What the first stamp in a line's head spells out: a year, a zone. The format parsers
+    return naive wall-clock datetimes with an assumed year; merging files needs to know which."""
+
+    spelling: str  # the `HEAD_STAMPS` name that matched first ("iso", "month-day", "epoch", ...)
+    has_year: bool
+    offset: timedelta | None  # the stamp's UTC offset; epoch stamps are UTC; None: no zone written
+    when: datetime | None  # the stamp as `from_parts` reads it (naive), to check it is the one a parser read
+
+
+def stamp_facts(line: str) -> StampFacts | None:
+    """The facts of the earliest stamp in the line's head (None when it has none)."""
+    head = line[:_FACTS_CHARS]
+    best: tuple[int, str, re.Match[str]] | None = None
+    for name, pattern in _HEAD_STAMP_RE:
+        m = pattern.search(head, 0, best[0] if best else len(head))
+        if m is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), name, m)
+    if best is None:
+        return None
+    _, name, m = best
+    parts = m.groupdict()
+    when = from_parts(parts)
+    if parts.get("E"):
+        return StampFacts(name, True, timedelta(0), when)
+    has_year = any(parts.get(k) for k in ("Y", "Y2", "y", "p3"))
+    return StampFacts(name, has_year, _offset(_STAMP_ZONE.search(m.group(0))), when)
+
+
+def line_offset(line: str) -> timedelta | None:
+    """The UTC offset written after the first clock in the line's head (`Z`, `+02:00`, `-0700`)."""
+    return _offset(_LINE_ZONE.search(line, 0, _FACTS_CHARS))
+
+
+def _offset(m: re.Match[str] | None) -> timedelta | None:
+    if m is None:
+        return None
+    if not m.group("sign"):
+        return timedelta(0)
+    delta = timedelta(hours=int(m.group("hh")), minutes=int(m.group("mm")))
+    return -delta if m.group("sign") == "-" else delta

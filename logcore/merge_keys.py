@@ -1,0 +1,246 @@
+"""Putting several logs on one clock: each line's sort key, and every assumption made to get it.
+
+Why a module of its own: the in-memory merge (`MergedText`) and the lazy one (`MergedLog`) must
+order lines identically, so the CLI's citations and the viewer's rows agree. Both use the keys
+defined here.
+
+A line's key is its stamp as UTC microseconds: aware stamps are shifted by their written offset,
+naive ones by one assumed zone (only when another file is aware; files that are all naive are
+compared as written), and a file without a year gets one (`align`). A line without a stamp takes
+the key of the line above it, so a stack trace stays with its record.
+
+Keys must not decrease within a file (the merge keeps each file's own line order, and a lazy
+merge bisects on them), but real files step backwards. The key is made non-decreasing with a
+rule that needs only local reads, so a huge file need not be parsed whole: the file is cut into
+blocks of `KEY_BLOCK` lines; block k's *floor* is the running maximum of the stamps carried into
+each block's first line so far; a line's key is the running maximum of the stamps in its block up
+to it, raised to the block's floor and capped at the next block's floor. For a file whose stamps
+never go backwards this is exactly its stamp (carried); otherwise it is one deterministic order.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from logcore.format_catalog import unknown
+from logcore.formats import LogFormat, detect_format
+from logcore.timestamps import THIS_YEAR, line_offset, stamp_facts
+
+KEY_BLOCK = 256
+NO_TIME = -(1 << 62)  # the key of lines above a file's first stamp: they open the timeline
+_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1)
+_SAMPLE = 200
+_DAY_US = 86_400 * 1_000_000
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """An assumption made to put one file on the shared clock; shown to the user."""
+
+    source: int  # index into sources
+    text: str  # e.g. "b.log has no year: read as 2026 (its modification year)"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How one file's lines become keys: its format, and the year and zone it was given."""
+
+    fmt: LogFormat
+    year: int | None = None  # the year given to stamps written without one
+    offset_us: int = 0  # the assumed zone's UTC offset, for stamps that write none
+    per_line_zone: bool = False  # stamps write their own offset
+
+    def stamp(self, line: str) -> datetime | None:
+        """The line's stamp as its format reads it, with this clock's year."""
+        matcher = self.fmt.matcher
+        fields = matcher(line) if matcher is not None else unknown(line)
+        stamp = None if fields is None else fields.timestamp
+        if stamp is not None and self.year is not None and stamp.year != self.year:
+            stamp = _with_year(stamp, self.year)
+        return stamp
+
+    def key(self, line: str) -> int | None:
+        """UTC microseconds of the line's own stamp; None when it has none."""
+        stamp = self.stamp(line)
+        if stamp is None:
+            return None
+        offset = self.offset_us
+        if self.per_line_zone:
+            written = line_offset(line)
+            if written is not None:
+                offset = written // _US
+        return (stamp - _EPOCH) // _US - offset
+
+
+def _with_year(stamp: datetime, year: int) -> datetime:
+    try:
+        return stamp.replace(year=year)
+    except ValueError:  # 29 February in a year without one
+        return stamp.replace(year=year, day=28)
+
+
+# -- what a file's sample says about its clock ------------------------------------------------
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the head (and tail) of one file tells about its stamps."""
+
+    fmt: LogFormat
+    stamped: bool  # any line in the sample has a stamp
+    yearless: bool  # its stamps write no year (the parser gave them the current one)
+    zone: str  # "aware" (offsets written), "utc" (epoch seconds) or "naive"
+    first: datetime | None  # first and last stamps seen, as parsed (for aligning years)
+    last: datetime | None
+    mtime: float | None = None
+
+
+def file_facts(head: Sequence[str], tail: Sequence[str] = (), mtime: float | None = None) -> FileFacts:
+    """Facts from the first lines (format, year, zone) and the last ones (the range's end)."""
+    sample = list(head[:_SAMPLE])
+    fmt = detect_format(sample)
+    clock = Clock(fmt)
+    stamped = [(line, stamp) for line in sample if (stamp := clock.stamp(line)) is not None]
+    last = next((s for s in map(clock.stamp, reversed(list(tail))) if s is not None), None)
+    if not stamped:
+        return FileFacts(fmt, last is not None, False, "naive", None, last, mtime)
+    yearless = zoned = epoch = 0
+    for line, stamp in stamped:
+        facts = stamp_facts(line)
+        if stamp.year == THIS_YEAR and str(THIS_YEAR) not in line[:160] and not (facts and facts.has_year):
+            yearless += 1
+        if facts is not None and facts.spelling == "epoch" and facts.when is not None \
+                and abs((facts.when - stamp).total_seconds()) < 1:
+            epoch += 1
+        elif line_offset(line) is not None:
+            zoned += 1
+    n = len(stamped)
+    zone = "utc" if epoch * 2 > n else "aware" if zoned * 2 > n else "naive"
+    return FileFacts(fmt, True, yearless == n, zone, stamped[0][1], last or stamped[-1][1], mtime)
+
+
+def file_facts_of(head: Sequence[str], tail: Sequence[str], path: str | None) -> FileFacts:
+    """`file_facts` with the file's modification time (for a year), when it has one."""
+    try:
+        mtime = os.stat(path).st_mtime if path else None
+    except OSError:
+        mtime = None
+    return file_facts(head, tail, mtime)
+
+
+def local_offset() -> timedelta:
+    """This machine's current UTC offset: the zone naive stamps are assumed to be in."""
+    return timedelta(seconds=-(time.altzone if time.localtime().tm_isdst > 0 else time.timezone))
+
+
+def _zone_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def align(names: Sequence[str], facts: Sequence[FileFacts],
+          utc_offset: timedelta | None = None) -> tuple[list[Clock], list[Alignment]]:
+    """One clock per file and the assumptions they took: a zone for naive stamps when another file
+    writes zones, a year for files that write none, and a note for files without stamps."""
+    notes: list[Alignment] = []
+    mixed = any(f.zone != "naive" for f in facts if f.stamped) and any(
+        f.zone == "naive" for f in facts if f.stamped)
+    assumed = local_offset() if utc_offset is None else utc_offset
+    why = "this machine's zone" if utc_offset is None else "as given"
+    zoned: list[Clock] = []
+    for i, f in enumerate(facts):
+        if not f.stamped:
+            notes.append(Alignment(i, f"{names[i]} has no timestamps: its lines open the timeline, in file order"))
+            zoned.append(Clock(f.fmt))
+        elif f.zone == "naive" and mixed:
+            notes.append(Alignment(i, f"{names[i]} writes no time zone: read as {_zone_text(assumed)} ({why})"))
+            zoned.append(Clock(f.fmt, offset_us=assumed // _US))
+        else:
+            zoned.append(Clock(f.fmt, per_line_zone=f.zone == "aware"))
+    dated = [i for i, f in enumerate(facts) if f.stamped and not f.yearless and f.first is not None]
+    clocks: list[Clock] = []
+    for i, (f, clock) in enumerate(zip(facts, zoned)):
+        if not (f.stamped and f.yearless):
+            clocks.append(clock)
+            continue
+        year, why_year = _year_for(f, clock, [(zoned[j], facts[j]) for j in dated], [names[j] for j in dated])
+        notes.append(Alignment(i, f"{names[i]} has no year: read as {year} ({why_year})"))
+        clocks.append(Clock(clock.fmt, year, clock.offset_us, clock.per_line_zone))
+    notes.sort(key=lambda a: a.source)
+    return clocks, notes
+
+
+def _micros(clock: Clock, stamp: datetime, year: int | None = None) -> int:
+    if year is not None:
+        stamp = _with_year(stamp, year)
+    return (stamp - _EPOCH) // _US - clock.offset_us
+
+
+def _year_for(f: FileFacts, clock: Clock, dated: list[tuple[Clock, FileFacts]],
+              dated_names: list[str]) -> tuple[int, str]:
+    """The year that puts a yearless file's range nearest the dated files' range, else its
+    modification year (the year before, when its last stamp would lie past the mtime)."""
+    first = f.first or f.last
+    last = f.last or first
+    assert first is not None and last is not None
+    if dated:
+        lo = min(_micros(c, d.first) for c, d in dated if d.first is not None)
+        hi = max(_micros(c, d.last or d.first) for c, d in dated if d.first is not None)
+        y_lo, y_hi = (_EPOCH + lo * _US).year, (_EPOCH + hi * _US).year
+
+        def gap(year: int) -> tuple[int, int]:
+            a = _micros(clock, first, year)
+            b = max(a, _micros(clock, last, year))
+            return max(0, lo - b, a - hi), abs(year - y_hi)
+
+        year = min(range(y_lo - 1, y_hi + 2), key=gap)
+        span = str(y_lo) if y_lo == y_hi else f"{y_lo}-{y_hi}"
+        return year, f"to fit {', '.join(dated_names)} ({span})"
+    if f.mtime is not None:
+        mtime = datetime.fromtimestamp(f.mtime)
+        year = mtime.year
+        if _with_year(last, year) > mtime + timedelta(days=1):
+            return year - 1, "the year before its modification time, which its last line would pass"
+        return year, "its modification year"
+    return THIS_YEAR, "the current year"
+
+
+# -- non-decreasing keys ---------------------------------------------------------------------
+
+def carried_floor(previous_floor: int, carried: int | None) -> int:
+    """A block's floor: the previous floor raised to the stamp carried into its first line."""
+    return previous_floor if carried is None or carried < previous_floor else carried
+
+
+def block_keys(raw: Sequence[int | None], floor: int, ceiling: int | None) -> list[int]:
+    """The keys of one block's lines from their own stamps (None: none), its floor and the next
+    block's floor (None while it has no next block)."""
+    keys: list[int] = []
+    top = floor
+    for value in raw:
+        if value is not None and value > top:
+            top = value
+        keys.append(top if ceiling is None or top <= ceiling else ceiling)
+    return keys
+
+
+def monotone_keys(raw: Sequence[int | None], block: int = KEY_BLOCK) -> list[int]:
+    """Every line's key from every line's own stamp: the rule `MergedLog` applies lazily."""
+    floors: list[int] = []
+    floor, carried = NO_TIME, None
+    for start in range(0, len(raw), block):
+        for value in raw[max(0, start - block + 1) if start else 0:start + 1]:
+            if value is not None:
+                carried = value
+        floor = carried_floor(floor, carried)
+        floors.append(floor)
+    keys: list[int] = []
+    for k, start in enumerate(range(0, len(raw), block)):
+        ceiling = floors[k + 1] if k + 1 < len(floors) else None
+        keys += block_keys(raw[start:start + block], floors[k], ceiling)
+    return keys
