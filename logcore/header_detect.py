@@ -30,8 +30,13 @@ from logcore.levels import normalize_level
 
 _HEAD_CHARS = 240  # headers are short; the rest of a long line is message
 _MAX_UNITS = 12
-_MAX_WEAK_RUN = 2  # plain words/numbers in a row before the header is taken to have ended
-_STAMP_BY_UNIT = 4  # the timestamp must start within the first few units
+# Plain words/numbers in a row before the header is taken to have ended: three lets a node, a
+# facility and a source sit before a level word (`node-1 RAS KERNEL INFO`); trailing plain
+# words are dropped again unless a marked field follows them.
+_MAX_WEAK_RUN = 3
+_MAX_FIELD_WEAK_RUN = 2  # ... but only two before any other marked field
+_STAMP_BY_UNIT = 5  # the timestamp must start within the first few units (after ids, hosts, sources)
+_NUMBER_COLUMN_SHARE = 0.9  # lines whose message opens with a number for it to count as a column
 _MODE_SHARE = 0.25  # the most common header shape must cover this share of lines ...
 _PREFIX_SHARE = 0.5  # ... else the longest shape prefix this share of lines has
 _ANCHOR_SHARE = 0.6  # lines a learned header must start, or it is no layout at all
@@ -43,12 +48,14 @@ _LETTER_LEVEL = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERR
 # Unit kinds, tried in this order at each position; each pattern must end where glue starts.
 _KIND_PATTERNS: dict[str, str] = {
     "level": rf"[\[(<]?(?i:{_LEVEL_WORDS})(?!\w)[\])>]?:?|[VDIWEFA](?=\s)",
-    "bracket": r"\[[^\[\]]{0,200}\]|\([^()]{0,200}\)",
+    # One level of nesting: `[QuorumPeer[myid=1]/0.0.0.0:2181:Election@774]` is one field. A
+    # parenthesis with spaces inside is prose ("boot  (command 1911)"), a field is "(main)".
+    "bracket": r"\[(?:[^\[\]]|\[[^\[\]]{0,80}\]){0,200}\]|\((?:[^()\s]|\([^()\s]{0,80}\)){0,200}\)",
     "kv": r"[A-Za-z_][\w.-]{0,40}=(?:\"(?:[^\"\\]|\\.){0,200}\"|[^\s\"|,]{0,200})",
     "prog": r"[\w.$@/~+-]{1,80}(?:\[\d+\])?(?:\([^()\s]{0,40}\))?(?:\[\d+\])?:(?=\s|$)",
     "name": r"[^\s|\[\]]{1,80}(?: [^\s|\[\]-][^\s|\[\]]{0,40}){0,2}?(?=\s+-{1,3}(?:\s|$))",
     "logger": r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$-]*)+(?=[\s|]|$)",
-    "number": r"\d{1,12}",
+    "number": r"-?\d{1,12}",
     "word": r"[^\s|\[\]]{1,80}",
 }
 _WEAK = frozenset({"number", "word"})
@@ -74,6 +81,7 @@ class Unit:
     glue: str  # the class of separator after it: "ws", "pad", "pipe", "dash", "comma", "colon", ...
     stamp: str = ""  # which `timestamps.HEAD_STAMPS` spelling, for "time"
     text: str = ""
+    gap: int = 0  # characters of glue after it
 
     @property
     def weak(self) -> bool:
@@ -96,10 +104,12 @@ def read_units(line: str) -> list[Unit]:
         unit, end = _next_unit(line, pos, may_be_time=not has_time and len(units) < _STAMP_BY_UNIT)
         if unit is None:
             break
+        if not unit.weak and weak_run > _MAX_FIELD_WEAK_RUN and unit.kind not in ("level", "time"):
+            break  # "10.0.0.1 GET /v2/items status:" is message text, not a host before a prog
         units.append(unit)
         has_time = has_time or unit.kind == "time"
         weak_run = weak_run + 1 if unit.weak else 0
-        if weak_run > _MAX_WEAK_RUN or unit.kind == "prog":
+        if (weak_run > _MAX_WEAK_RUN and (has_time or len(units) >= _STAMP_BY_UNIT)) or unit.kind == "prog":
             break
         pos = end
     while units and units[-1].weak:
@@ -114,7 +124,7 @@ def _next_unit(line: str, pos: int, may_be_time: bool) -> tuple[Unit | None, int
             if m is not None and _balanced(m[0]):
                 glue = _GLUE.match(line, m.end())
                 if glue is not None:
-                    return Unit("time", _glue_class(glue), name, m[0]), glue.end()
+                    return Unit("time", _glue_class(glue), name, m[0], len(glue[0])), glue.end()
     for kind, pattern in _KIND_RE.items():
         m = pattern.match(line, pos)
         if m is None or not m[0]:
@@ -124,7 +134,7 @@ def _next_unit(line: str, pos: int, may_be_time: bool) -> tuple[Unit | None, int
             continue
         if kind == "level" and len(m[0]) == 1 and pos == 0:
             continue  # a lone letter opening a line is a word, not a level
-        return Unit(kind, _glue_class(glue), "", m[0]), glue.end()
+        return Unit(kind, _glue_class(glue), "", m[0], len(glue[0])), glue.end()
     return None, pos
 
 
@@ -222,8 +232,18 @@ def learn_header(sample: Sequence[str]) -> LearnedHeader | None:
     if "time" not in (kind for kind, _, _ in shape) and shape[0][0] in _WEAK:
         return None  # no timestamp and a plain word first: prose, not a header
     header = _compile(shape, padded)
-    anchored = sum(1 for line in heads if header.pattern.match(line))
-    return header if anchored >= _ANCHOR_SHARE * len(heads) else None
+    matches = [m for m in map(header.pattern.match, heads) if m is not None]
+    if len(matches) < _ANCHOR_SHARE * len(heads):
+        return None
+    if "time" in (kind for kind, _, _ in shape) and \
+            sum(1 for m in matches if _NUMBER_COLUMN.match(m["msg"])) >= _NUMBER_COLUMN_SHARE * len(matches):
+        return _compile((*shape, ("number", "ws", "")), padded)
+    return header
+
+
+# A number opening nearly every message after a timestamp is a column (a flag, a sequence
+# number, a pid), not the first word of each event: messages do not all start with a count.
+_NUMBER_COLUMN = re.compile(r"-?\d{1,12}\s+\S")
 
 
 def _common_prefix(shapes: list[tuple], needed: float) -> tuple:
@@ -251,9 +271,24 @@ def _padded_positions(shape: tuple, shapes: list[tuple], read: list[list[Unit]])
     padded = []
     lines = [units for s, units in zip(shapes, read) if s[:len(shape)] == shape]
     for i, (kind, _, _) in enumerate(shape):
-        if kind in _WEAK and lines and sum(units[i].glue == "pad" for units in lines) >= 0.8 * len(lines):
+        if kind in _WEAK and lines and sum(units[i].glue == "pad" for units in lines) >= 0.8 * len(lines) \
+                and _aligned([units[i] for units in lines]):
             padded.append(i)
     return frozenset(padded)
+
+
+def _aligned(units: list[Unit]) -> bool:
+    """Whether padding pads a column: words of other lengths end at the same width.
+
+    "boot  (command 1)" and "clusterAddMember  (command 2)" always have two spaces: that is the
+    writer's spacing inside the message, not a column of fixed width.
+    """
+    lengths = Counter(len(u.text) for u in units)
+    others = [u for u in units if len(u.text) != lengths.most_common(1)[0][0]]
+    if not others:
+        return True  # one word length: no telling, so take it for the column it looks like
+    width = Counter(len(u.text) + u.gap for u in units).most_common(1)[0][0]
+    return sum(len(u.text) + u.gap == width for u in others) >= 0.5 * len(others)
 
 
 def _compile(shape: tuple, padded: frozenset[int]) -> LearnedHeader:

@@ -9,7 +9,7 @@ import pytest
 
 from logcore.anomaly import analyze
 from logcore.formats import UNKNOWN, detect_format, parse_records
-from logcore.header_detect import learn_header
+from logcore.header_detect import learn_header, learned_layout
 from logcore.timestamps import THIS_YEAR
 
 
@@ -155,3 +155,46 @@ def test_unknown_layout_mines_one_template_per_event() -> None:
     assert analysis.format_name.startswith("generic")
     assert len(analysis.miner.templates()) == len(events)
     assert len(set(zip(analysis.columns.templates, truth))) == len(events)
+
+
+def learned(lines: list[str]) -> list[tuple]:
+    """Records through the learned header alone, as if the catalogue listed no layout at all."""
+    layout = learned_layout(lines)
+    assert layout is not None
+    return [(f.timestamp, f.level, f.component, f.message) for f in map(layout.parse, lines)]
+
+
+def test_stamp_after_four_plain_fields_and_a_flag_column() -> None:
+    """Ids, hosts and sources may come before the stamp; a number every message opens with is a column."""
+    lines = [f"{7000 + i} rack-{i % 5} batch run 17{i:08d} {flag} {text}" for i, (flag, text) in enumerate(
+        [("1", "unit 4 entered state ready"), ("0", "unit 9 entered state drained"),
+         ("-1", "checksum mismatch on volume 3"), ("1", "unit 2 entered state ready")] * 5)]
+    got = learned(lines)
+    assert [m for _, _, _, m in got[:4]] == ["unit 4 entered state ready", "unit 9 entered state drained",
+                                             "checksum mismatch on volume 3", "unit 2 entered state ready"]
+    assert got[0][0] == datetime.utcfromtimestamp(1700000000)
+
+
+def test_three_plain_fields_before_a_level_word() -> None:
+    lines = [f"2024-03-05 10:00:{i:02d} n{i % 3}-c1 CTRL DISK {level} {text}" for i, (level, text) in enumerate(
+        [("INFO", "scan done"), ("ERROR", "sector 12 unreadable"), ("INFO", "scan started")] * 4)]
+    got = learned(lines)
+    assert [(lv, m) for _, lv, _, m in got[:3]] == [
+        ("INFO", "scan done"), ("ERROR", "sector 12 unreadable"), ("INFO", "scan started")]
+
+
+def test_three_plain_words_before_a_name_colon_stay_in_the_message() -> None:
+    lines = [f"2024-03-05 10:00:{i:02d} INFO svc.api 10.0.0.{i} GET /v2/items status: 200" for i in range(8)]
+    got = learned(lines)
+    assert got[0][3] == "10.0.0.0 GET /v2/items status: 200"
+
+
+def test_nested_bracket_field_and_parenthesised_prose() -> None:
+    lines = [f"2024-03-05 10:00:{i:02d},000 - INFO  [Peer[id={i % 3}]/10.0.0.1:2181:Election@7] - vote {i} sent"
+             for i in range(6)]
+    assert [m for _, _, _, m in learned(lines)][:2] == ["vote 0 sent", "vote 1 sent"]
+    words = ["boot", "wait", "boot", "wait", "bootLoader", "haltNow"]
+    lines = [f"{i} node-{i} action start 17000000{i:02d} 1 {w}  (command {90 + i})" for i, w in enumerate(words * 3)]
+    assert [m for _, _, _, m in learned(lines)][:5] == [
+        "boot  (command 90)", "wait  (command 91)", "boot  (command 92)", "wait  (command 93)",
+        "bootLoader  (command 94)"]
