@@ -44,6 +44,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("filter", "f", "filter_text", "Filter", "Show only lines containing text (empty shows all)"),
     ActionSpec("level", "l", "filter_level", "Filter by level", "Cycle the level filter: all, WARN and worse, ERROR and worse"),
     ActionSpec("goto", "g", "goto", "Go to line or time", "Jump to a line number or a time (HH:MM[:SS] or ISO)"),
+    ActionSpec("merge", "plus", "merge_tabs", "Merge open tabs", "One tab with every open file's lines in time order, each marked with its file (again: new tabs join it)"),
     ActionSpec("wrap", "w", "toggle_wrap", "Toggle wrap", "Wrap long lines"),
     ActionSpec("follow", "t", "toggle_follow", "Toggle follow", "Follow the end of the file as it grows", True),
     ActionSpec("watch", "a", "toggle_watch", "Toggle live watch", "Assess new lines for risk while following and alert"),

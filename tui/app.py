@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Markdown, TabbedContent
@@ -28,21 +29,31 @@ from models.prompts import EVIDENCE_TASKS, TASK_QUESTIONS, TASK_TITLES, Task
 from models.settings import Settings
 from tui.actions import ACTIONS, bindings
 from tui.chat_pane import ChatPane
-from tui.citations import link_target
+from tui.citations import CitedLine, link_target
 from tui.history import HistoryStore
+from tui.literal import literal
 from tui.live_watch import LiveWatch, WatchSettings
 from tui.log_pane import LogPane
 from tui.log_view import LogView
 from tui.messages import BackendFailed, BackendReady, ScopeSized, StatusChanged, WatchReport
 from tui.model_host import BackendFactory, ModelHost, default_backend_factory
 from tui.patterns import PatternsPanel
+from tui.merging import merge_logs, reopen, resolved_paths, same_file, tab_title
 from tui.scope import SCOPE_ORDER, ScopeKind
+from tui.sources import as_merged
 from tui.screens import ChooseScreen, HelpScreen
 from tui.status import StatusFacts, status_line
 from tui.watch import RiskReport
 from tui.widgets import StatusBar
 
 __all__ = ["LogchatApp", "WatchSettings", "BackendFactory"]
+
+
+def tab_label(log: LogFile) -> str:
+    merged = as_merged(log)
+    if merged is not None:
+        return tab_title(merged)
+    return Path(log.display_name).name or log.display_name
 
 class LogchatApp(App[None]):
     CSS_PATH = "app.tcss"
@@ -85,8 +96,8 @@ class LogchatApp(App[None]):
             with Vertical(id="main"):
                 with TabbedContent(id="tabs"):
                     for i, log in enumerate(self.logs):
-                        yield LogPane(Path(log.display_name).name or log.display_name, log,
-                                      follow=self.follow_at_start, view_id=f"log-{i}", id=f"tab-{i}")
+                        yield LogPane(tab_label(log), log, follow=self.follow_at_start,
+                                      view_id=f"log-{i}", id=f"tab-{i}")
                 yield ChatPane(self.models, self.settings, self._history, id="answer")
             yield PatternsPanel(id="patterns")
         with Horizontal(id="taskbar"):
@@ -198,6 +209,7 @@ class LogchatApp(App[None]):
             indexing=None if view.logfile.indexing_done else view.logfile.line_count,
             speed=self.chat.speed, follow=view.follow, watch=watch.enabled,
             risk=watch.last_risk.risk_score if watch.last_risk else None, generating=self.chat.generating,
+            position=view.file_line_label(view.cursor_line) if view.row_count else "",
         )
         self._base.query_one(StatusBar).show(*status_line(facts))
 
@@ -310,16 +322,23 @@ class LogchatApp(App[None]):
 
     # ------------------------------------------------------------------ citations and jumps
     def action_cite(self, step: int) -> None:
-        number = self.chat.next_citation(step)
-        if number is not None:
-            self.jump_to_line(number)
+        cited = self.chat.next_citation(step)
+        if cited is not None:
+            self.jump_to(cited)
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, event: Markdown.LinkClicked) -> None:
-        number = link_target(event.href)
-        if number is not None:
+        cited = link_target(event.href)
+        if cited is not None:
             event.stop()
-            self.jump_to_line(number)
+            self.jump_to(cited)
+
+    def jump_to(self, cited: CitedLine) -> None:
+        """A cited line: a file's own line (`b.log:412`) or a line of the view as numbered."""
+        if cited.file is None:
+            self.jump_to_line(cited.line)
+        else:
+            self.active_pane.jump_to_file_line(cited.file, cited.line)
 
     def jump_to_line(self, number: int) -> None:
         self.active_pane.jump_to_line(number)
@@ -348,6 +367,51 @@ class LogchatApp(App[None]):
 
     def action_mark(self) -> None:
         self.active_pane.mark()
+
+    # ------------------------------------------------------------------ merging tabs
+    async def action_merge_tabs(self) -> None:
+        """One tab with the open files' lines by time; with a merged tab open already, the
+        files of the other tabs join it (and are followed with it)."""
+        panes = list(self._base.query(LogPane))
+        singles = [pane for pane in panes if pane.view.merged is None]
+        merged_pane = next((pane for pane in panes if pane.view.merged is not None), None)
+        try:
+            if merged_pane is None:
+                await self._open_merged_tab(singles)
+            else:
+                self._join_merged_tab(merged_pane, singles)
+        except LogchatError as error:
+            self.notify(str(error), title="Merge", severity="warning", markup=False)
+
+    async def _open_merged_tab(self, singles: list[LogPane]) -> None:
+        if len(singles) < 2:
+            raise LogchatError("open two or more files to merge them (or start with logchat --merge a.log b.log)")
+        merged = merge_logs([reopen(pane.view.logfile) for pane in singles])
+        merged.index(background=True)
+        self.logs.append(merged)
+        number = len(self.logs) - 1
+        tabs = self._base.query_one(TabbedContent)
+        pane = LogPane(tab_title(merged), merged, follow=any(p.view.follow for p in singles),
+                       view_id=f"log-{number}", id=f"tab-{number}")
+        await tabs.add_pane(pane)
+        tabs.active = pane.id or ""
+
+    def _join_merged_tab(self, merged_pane: LogPane, singles: list[LogPane]) -> None:
+        merged = merged_pane.view.merged
+        assert merged is not None
+        present = resolved_paths(merged.logs)
+        joining = [pane.view.logfile for pane in singles if not same_file(pane.view.logfile, present)]
+        tabs = self._base.query_one(TabbedContent)
+        tabs.active = merged_pane.id or ""
+        if not joining:
+            self.notify("Every open file is in the merged view already", title="Merge")
+            return
+        for log in joining:
+            merged.add(reopen(log))
+        tabs.get_tab(merged_pane.id or "").label = Content(literal(tab_title(merged)))
+        merged_pane.show_alignments()
+        names = ", ".join(source.name for source in merged.sources[-len(joining):])
+        self.notify(f"{names} joined the merged view", title="Merge", markup=False)
 
     # ------------------------------------------------------------------ patterns and live watch
     def action_toggle_patterns(self) -> None:

@@ -24,7 +24,7 @@ from logcore.reader import LogFile
 from models.conversation import Conversation, to_markdown
 from models.prompts import Turn, build_messages
 from models.settings import Settings
-from tui.citations import cited_lines, linkify
+from tui.citations import CitedLine, cited_lines, linkify
 from tui.findings_card import findings_markdown
 from tui.history import HistoryStore
 from tui.literal import literal, literal_lines
@@ -62,7 +62,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         self.generating = False
         self.partial: list[str] = []
         self.checked: list[Citation] = []  # verdicts on the answer streaming or last shown
-        self.citations: list[int] = []  # lines [ and ] step through
+        self.citations: list[CitedLine] = []  # lines [ and ] step through
         self._citation_index = -1
         self.speed = ""
         self._stream: MarkdownStream | None = None
@@ -220,8 +220,8 @@ class ChatPane(VerticalScroll, can_focus=True):
             conversation.turns[-1] = Turn(conversation.turns[-1].question, text)
             self._save(conversation)
         await self._finish(text)
-        invalid = {c.start for c in self.checked if not c.valid}
-        self.citations = [n for n in cited_lines(text) if n not in invalid]
+        invalid = {(c.start, getattr(c, "file", None)) for c in self.checked if not c.valid}
+        self.citations = [n for n in cited_lines(text) if (n.line, n.file) not in invalid]
         self._citation_index = -1
         self.post_message(StatusChanged())
 
@@ -288,7 +288,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         await self.clear()
         self.show(False)
 
-    def next_citation(self, step: int) -> int | None:
+    def next_citation(self, step: int) -> CitedLine | None:
         """The next (or previous) cited line to jump to, or None with a warning."""
         if not self.citations:
             self.notify("The answer cites no line numbers", severity="warning")
@@ -298,7 +298,7 @@ class ChatPane(VerticalScroll, can_focus=True):
 
     def set_citations(self, lines: list[int]) -> None:
         """Lines [ and ] step through (a live-watch alert's critical and warning lines)."""
-        self.citations = list(lines)
+        self.citations = [CitedLine(line) for line in lines]
         self._citation_index = -1
 
     def open_history(self, log: LogFile) -> None:

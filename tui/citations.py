@@ -1,29 +1,50 @@
 """Line numbers an answer cites, as links into the log view, and invalid ones marked as such.
 
 Citations are found by `models.citations` (the one checker): "line 42", "lines 10-12",
-"lines 3, 5 and 9", "L42", never inside code. Each becomes a Markdown link `line:42` that the
-app turns into a jump (a range links to its first line). A citation the checker found invalid
-(outside the log, or the line does not say what the answer claims) must not look like evidence:
-it stays plain struck-through text with a warning sign, and is no link.
+"lines 3, 5 and 9", "L42", and over several files "b.log:412", never inside code. Each becomes
+a Markdown link (`line:42`, `line:b.log:412`) that the app turns into a jump (a range links to
+its first line; a file's line jumps to the row it sorted to in a merged view). A citation the
+checker found invalid (outside the log, or the line does not say what the answer claims) must
+not look like evidence: it stays plain struck-through text with a warning sign, and is no link.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
-from models.citations import Citation, find_citations
+from models.citations import Citation, Reference, find_citations
 
 INVALID_MARK = "⚠"
 
 
-def cited_lines(text: str) -> list[int]:
-    """1-based line numbers cited outside code, in order of first mention, without repeats."""
-    seen: dict[int, None] = {}
+@dataclass(frozen=True)
+class CitedLine:
+    """A 1-based line an answer cites; `file` names its file when the answer said which."""
+
+    line: int
+    file: str | None = None
+
+
+def _cited(ref: Reference) -> CitedLine:
+    return CitedLine(ref.start, getattr(ref, "file", None))
+
+
+def cited_lines(text: str) -> list[CitedLine]:
+    """Lines cited outside code, in order of first mention, without repeats."""
+    seen: dict[CitedLine, None] = {}
     for ref in find_citations(text):
         if ref.start > 0:
-            seen.setdefault(ref.start, None)
+            seen.setdefault(_cited(ref), None)
     return list(seen)
+
+
+def _href(cited: CitedLine) -> str:
+    if cited.file is None:
+        return f"line:{cited.line}"
+    return f"line:{quote(cited.file, safe='/._-')}:{cited.line}"  # a name with spaces stays one link
 
 
 def linkify(markdown: str, citations: Sequence[Citation] | None = None) -> str:
@@ -45,13 +66,17 @@ def linkify(markdown: str, citations: Sequence[Citation] | None = None) -> str:
         if verdict is not None and not verdict.valid:
             parts.append(f"~~{ref.text}~~{INVALID_MARK}")
         else:
-            parts.append(f"[{ref.text}](line:{ref.start})")
+            parts.append(f"[{ref.text}]({_href(_cited(ref))})")
         pos = end
     parts.append(markdown[pos:])
     return "".join(parts)
 
 
-def link_target(href: str) -> int | None:
-    if href.startswith("line:") and href[5:].isdigit():
-        return int(href[5:])
-    return None
+def link_target(href: str) -> CitedLine | None:
+    """The line a link made by `linkify` points at; None for any other link."""
+    if not href.startswith("line:"):
+        return None
+    name, _, number = href[5:].rpartition(":")
+    if not number.isdigit():
+        return None
+    return CitedLine(int(number), unquote(name) if name else None)

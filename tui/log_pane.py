@@ -11,30 +11,50 @@ from datetime import datetime, time as dtime
 
 from textual import work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.widgets import TabPane
 
+from logcore.errors import LogchatError
 from logcore.reader import LogFile
 from logcore.token_estimate import estimate_tokens
 from logcore.levels import at_least
+from tui.literal import literal
 from tui.log_view import LogView
 from tui.messages import JumpToLine, ScopeSized, StatusChanged
 from tui.model_host import ModelHost
 from tui.scope import Scope, ScopeKind, capture_scope, read_scope
 from tui.screens import PromptScreen
+from tui.sources import FileLine, find_source, parse_file_line
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "WARN", "ERROR")
 
 
 class LogPane(TabPane):
     def __init__(self, title: str, log: LogFile, *, follow: bool, view_id: str, id: str) -> None:
-        super().__init__(title, id=id)
+        super().__init__(Content(literal(title)), id=id)  # a file name is never read as markup
         self._log = log
         self._follow = follow
         self._view_id = view_id
         self._level_filter = 0
+        self._alignments_shown = 0
 
     def compose(self) -> ComposeResult:
         yield LogView(self._log, follow=self._follow, id=self._view_id)
+
+    def on_mount(self) -> None:
+        self.show_alignments()
+
+    def show_alignments(self) -> None:
+        """Say once how a merged view put its files on one clock (a zone, a year assumed),
+        and again only for the files that join it later: the order rests on these guesses."""
+        merged = self.view.merged
+        if merged is None:
+            return
+        new = merged.alignments[self._alignments_shown:]
+        self._alignments_shown = len(merged.alignments)
+        if new:
+            self.notify("\n".join(literal(alignment.text) for alignment in new),
+                        title="Merged by time, assuming", timeout=12, markup=False)
 
     @property
     def view(self) -> LogView:
@@ -74,6 +94,31 @@ class LogPane(TabPane):
             return
         view.go_to_line(number)
         view.focus()
+
+    def jump_to_file_line(self, name: str, number: int) -> None:
+        """Show 1-based line `number` of the file called `name` (`b.log:412`): in a merged view
+        the row that line sorted to; in a single file's tab, that line when the names agree."""
+        merged = self.view.merged
+        if merged is None:
+            self.jump_to_line(number)
+            return
+        try:
+            source = find_source(name, [s.name for s in merged.sources])
+        except LogchatError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        self._jump_to_source_line(FileLine(source, number - 1))
+
+    def _jump_to_source_line(self, target: FileLine) -> None:
+        merged = self.view.merged
+        assert merged is not None
+        log = merged.logs[target.source]
+        name = merged.sources[target.source].name
+        if target.line >= log.line_count:
+            self.notify(f"{name} has {log.line_count:,} lines: no line {target.line + 1:,}",
+                        severity="warning", markup=False)
+            return
+        self.jump_to_line(merged.row_of(target.source, target.line) + 1)
 
     def search(self) -> None:
         view = self.view
@@ -135,13 +180,24 @@ class LogPane(TabPane):
                 self.jump_to_line(int(text))
                 return
             target = parse_time(text)
+            if target is None and self.view.merged is not None:
+                try:
+                    file_line = parse_file_line(text, [s.name for s in self.view.merged.sources])
+                except LogchatError as error:
+                    self.notify(str(error), severity="warning", markup=False)
+                    return
+                if file_line is not None:
+                    self._jump_to_source_line(file_line)
+                    return
             if target is None:
-                self.notify(f"'{text}' is neither a line number nor a time (HH:MM[:SS] or ISO)",
+                hint = ", a file's line (b.log:412)" if self.view.merged is not None else ""
+                self.notify(f"'{text}' is neither a line number{hint} nor a time (HH:MM[:SS] or ISO)",
                             severity="warning", markup=False)
                 return
             self._goto_time(self.view, target)
 
-        self.app.push_screen(PromptScreen("Go to line number or time"), done)
+        title = "Go to row, file:line or time" if self.view.merged is not None else "Go to line number or time"
+        self.app.push_screen(PromptScreen(title), done)
 
     @work(thread=True, exclusive=True, group="goto")
     def _goto_time(self, view: LogView, target: datetime | dtime) -> None:

@@ -34,6 +34,7 @@ from textual.worker import get_current_worker
 from logcore.reader import FollowUpdate, LogFile
 from logcore.levels import LevelReader
 from tui.literal import literal
+from tui.sources import SOURCE_STYLES, MergedLevels, as_merged, source_style, source_tag, tag_width
 
 LinePredicate = Callable[[int, str], bool]
 
@@ -69,6 +70,7 @@ class LogView(ScrollView, can_focus=True):
         "logview--error",
         "logview--fatal",
         "logview--rotated",
+        *(f"logview--source-{k}" for k in range(SOURCE_STYLES)),
     }
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
@@ -114,10 +116,14 @@ class LogView(ScrollView, can_focus=True):
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self.logfile = log
+        self.merged = as_merged(log)  # a merged view: rows carry their file's tag and levels
+        self._tag_cache: tuple[int, int] = (0, 0)  # (sources seen, tag width)
+        self._cursor_origin: tuple[int, int] | None = None
+        self._mark_origins: tuple[tuple[int, int] | None, tuple[int, int] | None] = (None, None)
         self.poll_interval = poll_interval
         self._initial_follow = follow
         self._rows_seen = 0
-        self._levels: LevelReader | None = None
+        self._levels: LevelReader | MergedLevels | None = None
         self._level_sample = 0
         self._line_cache: LRUCache[int, tuple[str, str | None]] = LRUCache(4096)
         self._strip_cache: LRUCache[tuple[int, str], Strip] = LRUCache(2048)
@@ -209,12 +215,22 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         raw = self.logfile.line(index, max_chars=MAX_LINE_CHARS)
-        result = (literal(raw), self.level_reader().level(raw, index))
+        levels = self.level_reader()
+        revision = levels.revision if isinstance(levels, MergedLevels) else 0
+        result = (literal(raw), levels.level(raw, index))
+        if isinstance(levels, MergedLevels) and levels.revision != revision:
+            self._line_cache.clear()  # a file's rule was re-detected: colours read before may differ
+            self._strip_cache.clear()
         self._line_cache[index] = result
         return result
 
-    def level_reader(self) -> LevelReader:
-        """Level parsing for this file, re-detected once more lines than the first sample exist."""
+    def level_reader(self) -> LevelReader | MergedLevels:
+        """Level parsing for this file, re-detected once more lines than the first sample exist
+        (a merged view: each row by its own file's format, see tui.sources)."""
+        if self.merged is not None:
+            if not isinstance(self._levels, MergedLevels):
+                self._levels = MergedLevels(self.merged)
+            return self._levels
         count = self.logfile.line_count
         if self._levels is None or (self._level_sample < LEVEL_SAMPLE and count > self._level_sample):
             sample = self.logfile.lines(0, min(LEVEL_SAMPLE, count)) if count else []
@@ -266,7 +282,16 @@ class LogView(ScrollView, can_focus=True):
             self.virtual_size = Size(self._gutter_width() + self._max_width, height)
 
     def _gutter_width(self) -> int:
-        return len(str(max(1, self.logfile.line_count))) + 1
+        return self._tag_cells() + len(str(max(1, self.logfile.line_count))) + 1
+
+    def _tag_cells(self) -> int:
+        """Cells of the source column (tag and a space) in a merged view, 0 for one file."""
+        if self.merged is None:
+            return 0
+        sources = self.merged.sources
+        if self._tag_cache[0] != len(sources):  # a file joined: its name may be the longest
+            self._tag_cache = (len(sources), tag_width([source.name for source in sources]) + 1)
+        return self._tag_cache[1]
 
     # ------------------------------------------------------------------ following
     def watch_follow(self, follow: bool) -> None:
@@ -303,7 +328,9 @@ class LogView(ScrollView, can_focus=True):
             self._line_cache.clear()
             self._strip_cache.clear()
             self._wrap_cache = None
-        if self._filter is not None and self._filter_predicate is not None and self._filter_done:
+        if message.update.rewritten and self.merged is not None:
+            self._remap_merged_rows()
+        elif self._filter is not None and self._filter_predicate is not None and self._filter_done:
             lines = self.logfile.lines(start, stop)
             self._filter.extend(
                 start + i for i, line in enumerate(lines) if self._filter_predicate(start + i, line)
@@ -313,6 +340,24 @@ class LogView(ScrollView, can_focus=True):
             self.refresh()
         if stop > start:
             self.post_message(self.Appended(self, start, stop))
+
+    def _remap_merged_rows(self) -> None:
+        """A merged view's rows moved (a file joined, or a late line sorted in above the end):
+        the cursor and the marks stay on the same file lines, and a filter is scanned again."""
+        merged = self.merged
+        assert merged is not None
+        start, end = self._mark_origins
+        if start is not None:
+            self.mark_start = merged.row_of(*start)
+        if end is not None:
+            self.mark_end = merged.row_of(*end)
+        cursor = self._cursor_origin
+        if self._filter_predicate is not None:
+            self.set_filter(self._filter_predicate, self.filter_label)
+            if cursor is not None:
+                self._filter_anchor = merged.row_of(*cursor)
+        elif cursor is not None and not self.follow:
+            self.cursor = self.row_of_line(merged.row_of(*cursor))
 
     def _stick_to_end(self) -> None:
         rows = self.row_count
@@ -374,9 +419,22 @@ class LogView(ScrollView, can_focus=True):
             marker = ">"
         elif self._is_marked(index):
             marker = "┃"
-        number = f"{index + 1:>{width - 1}}" if first else " " * (width - 1)
+        tag_cells = self._tag_cells()
+        number_width = width - tag_cells - 1
+        number = f"{index + 1:>{number_width}}" if first else " " * number_width
         style = self.get_component_rich_style("logview--gutter")
-        return Strip([Segment(number, style), Segment(marker, style)], width)
+        segments = [Segment(number, style), Segment(marker, style)]
+        if tag_cells and self.merged is not None:
+            segments.insert(0, self._source_segment(index, tag_cells - 1, first))
+        return Strip(segments, width)
+
+    def _source_segment(self, index: int, tag_width: int, first: bool) -> Segment:
+        """The merged row's file: its short name in the file's colour (the name is the user's
+        own path, still shown literally: it is never read as markup)."""
+        source, _ = self.merged.origin(index)  # type: ignore[union-attr]
+        name = literal(self.merged.sources[source].name)  # type: ignore[union-attr]
+        tag = source_tag(name, tag_width) if first else " " * tag_width
+        return Segment(tag + " ", self.get_component_rich_style(source_style(source)))
 
     def _is_marked(self, index: int) -> bool:
         if self.mark_start is None:
@@ -483,6 +541,8 @@ class LogView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ cursor and scrolling
     def watch_cursor(self, old: int, new: int) -> None:
+        if self.merged is not None and self.row_count:
+            self._cursor_origin = self.merged.origin(self.cursor_line)
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.Changed(self))
@@ -579,13 +639,17 @@ class LogView(ScrollView, can_focus=True):
         line = self.cursor_line
         if self.mark_start is None:
             self.mark_start = line
-            message = f"mark started at line {line + 1}"
+            message = f"mark started at line {line + 1}{self._named(line)}"
         elif self.mark_end is None:
             self.mark_start, self.mark_end = sorted((self.mark_start, line))
-            message = f"marked lines {self.mark_start + 1}-{self.mark_end + 1}"
+            message = (f"marked lines {self.mark_start + 1}{self._named(self.mark_start)}"
+                       f"-{self.mark_end + 1}{self._named(self.mark_end)}")
         else:
             self.clear_mark()
             message = "mark cleared"
+        if self.merged is not None:
+            self._mark_origins = tuple(  # type: ignore[assignment]
+                None if row is None else self.merged.origin(row) for row in (self.mark_start, self.mark_end))
         self._strip_cache.clear()
         self.refresh()
         self.post_message(self.Changed(self))
@@ -593,7 +657,20 @@ class LogView(ScrollView, can_focus=True):
 
     def clear_mark(self) -> None:
         self.mark_start = self.mark_end = None
+        self._mark_origins = (None, None)
         self.refresh()
+
+    def file_line_label(self, index: int) -> str:
+        """Where merged row `index` (0-based) comes from, as citations name it: `b.log:412`;
+        "" for a single file, whose line numbers are its own."""
+        if self.merged is None or not 0 <= index < self.logfile.line_count:
+            return ""
+        source, line = self.merged.origin(index)
+        return f"{self.merged.sources[source].name}:{line + 1}"
+
+    def _named(self, index: int) -> str:
+        label = self.file_line_label(index)
+        return f" ({label})" if label else ""
 
     @property
     def marked_range(self) -> tuple[int, int] | None:
@@ -703,7 +780,10 @@ class LogView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ time
     def find_time(self, target: datetime | dtime) -> int | None:
-        """First shown row at or after `target`, by binary search over the rows' timestamps."""
+        """First shown row at or after `target`, by binary search over the rows' timestamps
+        (a merged view asks its shared clock, which aligned each file's time zone and year)."""
+        if self.merged is not None:
+            return self._find_merged_time(target)
         reader = self.level_reader()
         lo, hi = 0, self.row_count
 
@@ -736,3 +816,29 @@ class LogView(ScrollView, can_focus=True):
             else:
                 hi = mid
         return min(stamped(lo)[0], self.row_count - 1)
+
+    def _find_merged_time(self, target: datetime | dtime) -> int | None:
+        """A time of day is read on the day of the row at the cursor (or the first row with a
+        time): a merged view's files may span days, and the user looks at one of them."""
+        merged = self.merged
+        assert merged is not None
+        if not isinstance(target, datetime):
+            day = self._stamp_near(self.cursor_line) or self._stamp_near(0)
+            if day is None:
+                return None
+            target = datetime.combine(day.date(), target, tzinfo=day.tzinfo)
+        if not self.row_count:
+            return None
+        return self.row_of_line(min(merged.row_at_time(target), max(0, self.logfile.line_count - 1)))
+
+    def _stamp_near(self, index: int) -> datetime | None:
+        """The timestamp of merged row `index` or of one of the next rows, by its file's format."""
+        formats = self.level_reader().format
+        for probe in range(index, min(index + 50, self.logfile.line_count)):
+            try:
+                value = formats.parse(self.logfile.line(probe), probe).timestamp
+            except Exception:
+                value = None
+            if value is not None:
+                return value
+        return None

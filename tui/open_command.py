@@ -18,6 +18,8 @@ EXAMPLE_LOG = Path(__file__).resolve().parent / "examples" / "checkout-incident.
 @click.command("open")
 @click.argument("files", nargs=-1)
 @click.option("-f", "--follow", is_flag=True, help="Follow the files as they grow (and watch them for risk).")
+@click.option("--merge", is_flag=True,
+              help="One tab with all the files' lines in time order, each row marked with its file.")
 @click.option("--model", "model_spec", metavar="SPEC",
               help="gguf:PATH, hf:REPO/FILE.gguf, openai:URL[#MODEL]; default: the bundled model.")
 @click.option("--endpoint", metavar="URL", help="An OpenAI-compatible endpoint (key from OPENAI_API_KEY).")
@@ -27,16 +29,17 @@ EXAMPLE_LOG = Path(__file__).resolve().parent / "examples" / "checkout-incident.
               help="Live watch: check at least this often while lines arrive.")
 @click.option("--last", "last_n", type=click.IntRange(1), default=200, show_default=True,
               help="Size of the 'last N lines' analysis scope.")
-def open_command(files: tuple[str, ...], follow: bool, model_spec: str | None, endpoint: str | None,
+def open_command(files: tuple[str, ...], follow: bool, merge: bool, model_spec: str | None, endpoint: str | None,
                  watch_lines: int, watch_seconds: float, last_n: int) -> None:
     """Open log files (one tab each) to read, search, follow and ask about them.
 
-    With no FILE, opens a bundled example incident log. '-' reads standard input.
+    With no FILE, opens a bundled example incident log. '-' reads standard input. With
+    --merge, the files share one tab ordered by their timestamps.
     """
     try:
         if "-" in files:
             _take_piped_stdin()
-        app = build_app(files, follow=follow, model_spec=model_spec, endpoint=endpoint,
+        app = build_app(files, follow=follow, merge=merge, model_spec=model_spec, endpoint=endpoint,
                         watch_lines=watch_lines, watch_seconds=watch_seconds, last_n=last_n)
     except LogchatError as error:  # also when invoked without the group (tests, `textual run`)
         exit_with(error)
@@ -64,7 +67,8 @@ def _take_piped_stdin() -> None:
     os.close(terminal)
 
 
-def build_app(files: tuple[str, ...] | list[str], *, follow: bool = False, model_spec: str | None = None,
+def build_app(files: tuple[str, ...] | list[str], *, follow: bool = False, merge: bool = False,
+              model_spec: str | None = None,
               endpoint: str | None = None, watch_lines: int = 200, watch_seconds: float = 30.0,
               last_n: int = 200):
     """The app for these files, with settings resolved (so `textual serve` and tests share it)."""
@@ -73,13 +77,18 @@ def build_app(files: tuple[str, ...] | list[str], *, follow: bool = False, model
     from tui.app import LogchatApp, WatchSettings
     from tui.history import HistoryStore
     from tui.keymap import load_keymap
+    from tui.merging import merge_logs
 
     settings = load_settings(endpoint=endpoint)
+    if merge and len(files) < 2:
+        raise LogchatError("--merge needs two or more files, e.g. logchat --merge a.log b.log")
     paths = list(files) or [str(EXAMPLE_LOG)]
     logs = []
     try:
         for path in paths:
             logs.append(LogFile.open(path))
+        if merge:
+            logs = [merge_logs(logs)]
     except LogchatError:
         for log in logs:
             log.close()

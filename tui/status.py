@@ -19,6 +19,7 @@ class StatusFacts:
     watch: bool = False
     risk: int | None = None
     generating: bool = False
+    position: str = ""  # a merged view: the cursor row's file and line, "b.log:412"
 
 
 def status_line(facts: StatusFacts) -> tuple[str, str]:
@@ -29,6 +30,8 @@ def status_line(facts: StatusFacts) -> tuple[str, str]:
         left.append(f"filter {facts.filter_label}: {facts.rows:,}{progress}")
     if facts.search:
         left.append(f"/{facts.search}")
+    if facts.position:
+        left.append(f"at {facts.position}")
     if facts.indexing is not None:
         left.append(f"indexing {facts.indexing:,}")
     right = [facts.model]

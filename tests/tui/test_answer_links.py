@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.citations import check_citations
-from tui.citations import INVALID_MARK, cited_lines, link_target, linkify
+from tui.citations import INVALID_MARK, CitedLine, cited_lines, link_target, linkify
 from tui_helpers import CHECKOUT
 
 LOG = CHECKOUT.read_text().splitlines()
@@ -15,7 +15,7 @@ def line_text(n: int) -> str | None:
 
 def test_without_verdicts_every_citation_outside_code_is_a_link() -> None:
     text = "See line 42, lines 10-12, lines 3, 5 and 9 and L7. Not `line 99` in code.\n```\nline 98\n```"
-    assert cited_lines(text) == [42, 10, 3, 5, 9, 7]
+    assert cited_lines(text) == [CitedLine(n) for n in (42, 10, 3, 5, 9, 7)]
     linked = linkify(text)
     assert "[line 42](line:42)" in linked and "[lines 10-12](line:10)" in linked
     assert "[lines 3](line:3), [5](line:5) and [9](line:9)" in linked and "[L7](line:7)" in linked
@@ -36,4 +36,5 @@ def test_an_invalid_citation_is_plain_marked_text_and_a_valid_one_stays_a_link()
 
 def test_existing_links_are_left_alone_and_targets_parse() -> None:
     assert linkify("[line 12](line:12) then line 13") == "[line 12](line:12) then [line 13](line:13)"
-    assert link_target("line:42") == 42 and link_target("https://x") is None and link_target("line:x") is None
+    assert link_target("line:42") == CitedLine(42) and link_target("https://x") is None and link_target("line:x") is None
+    assert link_target("line:web/b%20x.log:412") == CitedLine(412, "web/b x.log")

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Markdown
 
 from models.prompts import FINDINGS_MARKER
-from tui.citations import INVALID_MARK
+from tui.citations import INVALID_MARK, CitedLine
 
 from tui_helpers import ScriptedBackend, answered, make_app, wait_for
 
@@ -78,7 +78,7 @@ async def test_an_invalid_citation_is_marked_and_not_a_link(checkout_log):
         assert f"~~line 900~~{INVALID_MARK}" in answer and "line:900" not in answer
         warning = app.query_one("#answer .citations-invalid")
         assert "line 900 is outside the log (lines 1-234)" in str(warning.render())
-        assert 900 not in app.chat.citations and 104 in app.chat.citations
+        assert CitedLine(900) not in app.chat.citations and CitedLine(104) in app.chat.citations
 
 
 async def test_a_reopened_conversation_marks_its_invalid_citations_too(checkout_log, tmp_path):

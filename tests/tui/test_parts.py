@@ -10,7 +10,7 @@ import pytest
 from logcore.errors import LogchatError
 from models.conversation import Conversation, to_markdown
 from models.prompts import Turn
-from tui.citations import cited_lines, link_target, linkify
+from tui.citations import CitedLine, cited_lines, link_target, linkify
 from tui.history import HistoryStore
 from tui.keymap import load_keymap
 from tui.literal import literal, literal_lines
@@ -29,11 +29,11 @@ def test_literal_escapes_every_control_sequence():
 
 def test_citations_found_and_linked_outside_code():
     text = "See line 42, lines 10-12 and L7. Not `line 99` in code. Line 42 again."
-    assert cited_lines(text) == [42, 10, 7]
+    assert cited_lines(text) == [CitedLine(42), CitedLine(10), CitedLine(7)]
     linked = linkify(text)
     assert "[line 42](line:42)" in linked and "[lines 10-12](line:10)" in linked
     assert "[L7](line:7)" in linked and "`line 99`" in linked and "line:99" not in linked
-    assert link_target("line:42") == 42 and link_target("https://x") is None
+    assert link_target("line:42") == CitedLine(42) and link_target("https://x") is None
 
 
 def test_risk_reply_validated_and_line_numbers_bounded():

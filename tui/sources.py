@@ -1,0 +1,123 @@
+"""Which file each row of a merged view came from: its tag and colour, its level, `b.log:412`.
+
+A merged view (`logcore.merge.MergedLog`) interleaves several files, and each file keeps its
+own layout: an nginx access log has no level word, a Java log does. So every row is read with
+the format detected on *its own* file (one `LevelReader` per source), never with one format
+guessed from the mixture. This module is pure (no widgets) so the rules are tested directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from logcore.errors import LogchatError
+from logcore.formats import Record
+from logcore.levels import LevelReader
+from logcore.reader import LogFile
+
+if TYPE_CHECKING:
+    from logcore.merge import MergedLog
+
+SOURCE_STYLES = 6  # distinct tag colours (logview--source-0..5 in app.tcss); then they repeat
+TAG_MAX = 10  # the source column stays narrow: longer names keep their end ("…ccess.log")
+LEVEL_SAMPLE = 200
+
+
+def as_merged(log: object) -> MergedLog | None:
+    """`log` when it is a merged view, else None (the single-file path costs one isinstance)."""
+    try:
+        from logcore.merge import MergedLog
+    except ImportError:  # the merge core is not installed in this checkout
+        return None
+    return log if isinstance(log, MergedLog) else None
+
+
+def tag_width(names: Sequence[str]) -> int:
+    return min(TAG_MAX, max((len(name) for name in names), default=1))
+
+
+def source_tag(name: str, width: int) -> str:
+    """`name` fitted to `width` cells: padded, or cut at the front (the end names the file)."""
+    if len(name) <= width:
+        return name.ljust(width)
+    return "…" + name[len(name) - width + 1:] if width > 1 else name[-width:]
+
+
+def source_style(source: int) -> str:
+    """The component class that colours source `source`'s tag: stable for the view's life."""
+    return f"logview--source-{source % SOURCE_STYLES}"
+
+
+class _SourceFormat:
+    """A `LogFormat`-shaped parser for merged rows: each row parsed by its own file's format,
+    with its own file's line number (what `PatternIndex` and the first-seen labels call)."""
+
+    def __init__(self, levels: MergedLevels) -> None:
+        self._levels = levels
+        self.name = "merged"
+
+    def parse(self, line: str, index: int = 0) -> Record:
+        source, file_line = self._levels.merged.origin(index)
+        return self._levels.reader(source).format.parse(line, file_line)
+
+
+class MergedLevels:
+    """The `LevelReader` surface (`level`, `format.parse`) over a merged view's rows."""
+
+    def __init__(self, merged: MergedLog) -> None:
+        self.merged = merged
+        self._readers: dict[int, tuple[LevelReader, int]] = {}
+        self.format = _SourceFormat(self)
+        self.revision = 0  # bumped whenever a source's rule is re-detected: cached colours go stale
+
+    def reader(self, source: int) -> LevelReader:
+        """Source `source`'s level rule, re-detected while its file has fewer lines than a sample."""
+        log: LogFile = self.merged.logs[source]
+        known = self._readers.get(source)
+        count = log.line_count
+        if known is None or (known[1] < LEVEL_SAMPLE and count > known[1]):
+            sample = log.lines(0, min(LEVEL_SAMPLE, count)) if count else []
+            known = (LevelReader(sample), len(sample))
+            self._readers[source] = known
+            self.revision += 1
+        return known[0]
+
+    def level(self, line: str, index: int = 0) -> str | None:
+        """The level of merged row `index` (whose text is `line`), by its own file's format."""
+        source, file_line = self.merged.origin(index)
+        return self.reader(source).level(line, file_line)
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """A line named by its file: `source` indexes the merged view's sources, `line` is 0-based."""
+
+    source: int
+    line: int
+
+
+def find_source(name: str, names: Sequence[str]) -> int:
+    """The source a user or an answer names: its exact short name, or else the one file whose
+    base name it is. A name matching none (or several) is a one-line error naming the files."""
+    if name in names:
+        return names.index(name)
+    base = PurePath(name).name
+    matches = [i for i, known in enumerate(names) if PurePath(known).name == base]
+    if len(matches) == 1:
+        return matches[0]
+    listed = ", ".join(names)
+    if matches:
+        raise LogchatError(f"'{name}' names several files here ({listed}); type the name as shown")
+    raise LogchatError(f"no file '{name}' in this view; its files are {listed}")
+
+
+def parse_file_line(text: str, names: Sequence[str]) -> FileLine | None:
+    """`b.log:412` (1-based, as citations write it) as a FileLine; None when `text` is not of
+    that shape (a plain row number, a time). An unknown file is a LogchatError."""
+    name, sep, number = text.strip().rpartition(":")
+    if not sep or not name or not number.isdigit() or int(number) < 1:
+        return None
+    return FileLine(find_source(name, names), int(number) - 1)
