@@ -13,6 +13,12 @@ found in none is charged to the nearest citation of its own clause (a clause wit
 makes no checkable claim); words of the question (`exempt`) and counts, times, durations and
 plain words are never claims. Code blocks and quotes are not searched for citations.
 
+Several files: an answer over merged logs cites `b.log:412`, `b.log:412-415`, `b.log line 412` or
+`line 412 of b.log`, and each is checked against that file's own lines (`files`, name -> its
+lines), with the same place and claim rules. Only the names of those files are read as files,
+so times (`12:30`), versions and `host:port` are never citations. A bare `line 412` keeps its
+meaning: the numbering of `line_text` (over merged logs, the merged view's rows).
+
 Streaming: a citation is final only when its sentence has ended (the number cannot grow,
 "line 6" may become "line 62", and the sentence's quotes are known), so `CitationChecker`
 checks whole sentences as they complete; feeding an answer in any pieces gives the same
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -75,6 +81,15 @@ _WILDCARD = "<*>"
 
 
 @dataclass(frozen=True)
+class FileLines:
+    """One file an answer over several logs may cite by name: its lines inside the scope."""
+
+    line_text: LineText  # text of a 1-based line of this file, None if not in the scope
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
 class Reference:
     """A citation as written, not yet checked."""
 
@@ -82,6 +97,7 @@ class Reference:
     end: int
     span: tuple[int, int]  # character offsets in the answer
     text: str
+    file: str | None = None  # "b.log" for b.log:412; None for a bare line number
 
 
 @dataclass(frozen=True)
@@ -98,12 +114,16 @@ class Citation:
     start: int
     end: int  # 1-based inclusive lines cited ("line 62" -> 62, 62; "lines 62-66" -> 62, 66)
     span: tuple[int, int]  # character offsets of the citation text in the answer
-    text: str  # the citation as written, e.g. "lines 62-66", "L62"
+    text: str  # the citation as written, e.g. "lines 62-66", "L62", "b.log:412"
     valid: bool
     reason: str  # "" when valid, else one short phrase naming the line and the problem
+    file: str | None = None  # the file cited by name; its own line numbers in start/end
 
     def to_json(self) -> dict:
-        return {"line": self.start, "end": self.end, "valid": self.valid, "reason": self.reason}
+        out = {"line": self.start, "end": self.end, "valid": self.valid, "reason": self.reason}
+        if self.file is not None:
+            out["file"] = self.file
+        return out
 
 
 # ------------------------------------------------------------------------ public API
@@ -115,13 +135,15 @@ def check_citations(
     last_line: int,
     exempt: str = "",
     shown: str = "",
+    files: Mapping[str, FileLines] | None = None,
 ) -> list[Citation]:
     """Every citation in `answer`, checked. `exempt`: text whose words are no claims about a
     line (the question, the file name). `shown`: what the model read (log, digest, findings);
     a plain hyphenated or CamelCase word (order-export, HikariPool) counts as an entity only if it
-    occurs there."""
+    occurs there. `files`: over several logs, each file's name and lines, for `b.log:412`
+    citations (their names are no claims either)."""
     checker = CitationChecker(line_text, first_line=first_line, last_line=last_line,
-                              exempt=exempt, shown=shown)
+                              exempt=exempt, shown=shown, files=files)
     checker.feed(answer)
     checker.finish()
     return checker.citations
@@ -131,10 +153,13 @@ class CitationChecker:
     """Checks citations while an answer streams."""
 
     def __init__(self, line_text: LineText, *, first_line: int, last_line: int,
-                 exempt: str = "", shown: str = "") -> None:
+                 exempt: str = "", shown: str = "", files: Mapping[str, FileLines] | None = None) -> None:
+        """`files` (optional, name -> FileLines): the files of a merged log, citable by name."""
         self._line_text = line_text
         self._first, self._last = first_line, last_line
-        self._exempt = _fold(exempt)
+        self._files = dict(files or {})
+        self._names = tuple(self._files)
+        self._exempt = _fold("\n".join([exempt, *self._names]))
         self._shown = shown
         self._text = ""
         self._sentences = _Sentences()
@@ -161,7 +186,7 @@ class CitationChecker:
         return new
 
     def _check_sentence(self, start: int, end: int) -> list[Citation]:
-        sentence = _Sentence(self._text, start, end, self._shown)
+        sentence = _Sentence(self._text, start, end, self._shown, self._names)
         if not sentence.refs:
             return []
         failures: dict[int, list[str]] = {}
@@ -182,16 +207,25 @@ class CitationChecker:
             more = f" (+{len(missing) - 2} more)" if len(missing) > 2 else ""
             verb = "does" if ref.start == ref.end else "do"
             reason = f"{_name(ref)} {verb} not contain {shown}{more}"
-        return Citation(ref.start, ref.end, ref.span, ref.text, not reason, reason)
+        return Citation(ref.start, ref.end, ref.span, ref.text, not reason, reason, ref.file)
+
+    def _scope(self, ref: Reference) -> tuple[LineText, int, int]:
+        if ref.file is None:
+            return self._line_text, self._first, self._last
+        scope = self._files[ref.file]
+        return scope.line_text, scope.first_line, scope.last_line
 
     def _place_problem(self, ref: Reference) -> str:
         if ref.end < ref.start:
-            return f"lines {ref.start}-{ref.end} end before they start"
+            return f"{_name(ref)} end before they start"
+        line_text, first, last = self._scope(ref)
         for n in dict.fromkeys((ref.start, ref.end)):
-            if not self._first <= n <= self._last:
-                return f"line {n} is outside the log (lines {self._first}-{self._last})"
-            if self._line_text(n) is None:
-                return f"line {n} is not among the lines analysed"
+            where = f"line {n}" if ref.file is None else f"{ref.file}:{n}"
+            if not first <= n <= last:
+                log = "the log" if ref.file is None else ref.file
+                return f"{where} is outside {log} (lines {first}-{last})"
+            if line_text(n) is None:
+                return f"{where} is not among the lines analysed"
         return ""
 
     @cached_property
@@ -199,14 +233,19 @@ class CitationChecker:
         """Every run of _PHRASE_WORDS words in the log lines the model could copy: the whole scope
         when it is small, else the lines `shown` names by number (a digest's examples, findings).
         Always the log's own text: logchat's words in a digest or findings are no log line."""
-        if self._last - self._first < _MAX_PHRASE_SCOPE:
-            numbers: Iterable[int] = range(self._first, self._last + 1)
-        else:
-            numbers = sorted(_numbers_named(self._shown))[:_MAX_PHRASE_SCOPE]
+        scopes: list[tuple[LineText, int, int, str | None]] = [(self._line_text, self._first, self._last, None)]
+        scopes += [(f.line_text, f.first_line, f.last_line, name) for name, f in self._files.items()]
         grams: set[tuple[str, ...]] = set()
-        for n in numbers:
-            if (text := self._line_text(n)) is not None:
-                grams.update(_grams(_words(text)))
+        for line_text, first, last, name in scopes:
+            if last - first < _MAX_PHRASE_SCOPE:
+                numbers: Iterable[int] = range(first, last + 1)
+            elif name is None:
+                numbers = sorted(_numbers_named(self._shown))[:_MAX_PHRASE_SCOPE]
+            else:
+                numbers = sorted(_file_numbers_named(self._shown, name, self._names))[:_MAX_PHRASE_SCOPE]
+            for n in numbers:
+                if (text := line_text(n)) is not None:
+                    grams.update(_grams(_words(text)))
         return frozenset(grams) - set(_grams(_words(self._exempt)))
 
     def _copied(self, sentence: _Sentence) -> list[Claim]:
@@ -231,7 +270,8 @@ class CitationChecker:
         if self._place_problem(ref):
             return False
         stop = min(ref.end, ref.start + _MAX_RANGE_SCAN - 1)
-        texts = [t for n in range(ref.start, stop + 1) if (t := self._line_text(n)) is not None]
+        line_text = self._scope(ref)[0]
+        texts = [t for n in range(ref.start, stop + 1) if (t := line_text(n)) is not None]
         if any(contains_claim(t, claim) for t in texts):
             return True
         if len(texts) > 1 and claim.kind == "quote" and contains_claim(" ".join(texts), claim):
@@ -239,11 +279,13 @@ class CitationChecker:
         return None if stop < ref.end else False
 
 
-def find_citations(answer: str) -> list[Reference]:
-    """The citations of a whole answer, unchecked (to link them, or to list the lines cited)."""
+def find_citations(answer: str, files: Collection[str] = ()) -> list[Reference]:
+    """The citations of a whole answer, unchecked (to link them, or to list the lines cited).
+    `files`: names of merged files whose `b.log:412` citations count too (`Reference.file`)."""
     sentences = _Sentences()
+    names = tuple(files)
     return [ref for start, end in sentences.complete(answer, True)
-            for ref in _Sentence(answer, start, end, "").refs]
+            for ref in _Sentence(answer, start, end, "", names).refs]
 
 
 def find_claims(answer: str, *, shown: str = "") -> list[Claim]:
@@ -259,9 +301,13 @@ def find_claims(answer: str, *, shown: str = "") -> list[Claim]:
     return found
 
 
-def is_citation(text: str) -> bool:
-    """`text` is nothing but a citation ("line 62", "lines 3-5"): not a quote of the log."""
+def is_citation(text: str, files: Collection[str] = ()) -> bool:
+    """`text` is nothing but a citation ("line 62", "lines 3-5", "b.log:412" of a file in
+    `files`): not a quote of the log."""
     text = text.strip()
+    names = tuple(files)
+    if names and _file_refs(names).fullmatch(text):
+        return True
     refs = list(_parse_refs(text, text, ""))
     return bool(refs) and refs[0].span[0] == 0 and refs[-1].span[1] == len(text)
 
@@ -361,21 +407,27 @@ class _Sentences:
 class _Sentence:
     """One sentence's citations, claims and clauses."""
 
-    def __init__(self, text: str, start: int, end: int, shown: str) -> None:
-        self.offset, self.shown = start, shown
+    def __init__(self, text: str, start: int, end: int, shown: str, files: tuple[str, ...] = ()) -> None:
+        self.offset, self.shown, self.files = start, shown, files
         self.body = text[start:end]
-        self.quotes = list(_QUOTE.finditer(self.body))
+        # `b.log:412` in backticks is a citation written as code, not a quote of the log
+        self.quotes = [m for m in _QUOTE.finditer(self.body)
+                       if not (files and _file_refs(files).fullmatch(_quote_inner(m).strip()))]
         hidden = [m.span() for m in self.quotes] + [m.span() for m in _LINK_TARGET.finditer(self.body)]
         self.masked = _mask(self.body, hidden)
-        self.refs = [Reference(r.start, r.end, (r.span[0] + start, r.span[1] + start), r.text)
-                     for r in _parse_refs(self.masked, self.body, shown)]
+        found = list(_parse_file_refs(self.masked, self.body, files)) if files else []
+        bare_masked = _mask(self.masked, [r.span for r in found])
+        found += _parse_refs(bare_masked, self.body, shown)
+        found.sort(key=lambda r: r.span)
+        self.refs = [Reference(r.start, r.end, (r.span[0] + start, r.span[1] + start), r.text, r.file)
+                     for r in found]
 
     @cached_property
     def claims(self) -> list[Claim]:
         start = self.offset
         cite_spans = [(r.span[0] - start, r.span[1] - start) for r in self.refs]
         return [Claim(t, k, (a + start, b + start))
-                for t, k, (a, b) in _claims(self.masked, self.quotes, cite_spans, self.shown)]
+                for t, k, (a, b) in _claims(self.masked, self.quotes, cite_spans, self.shown, self.files)]
 
     @cached_property
     def words(self) -> list[tuple[str, int, int]]:
@@ -405,6 +457,32 @@ class _Sentence:
             if best is None or gap < best[0]:
                 best = (gap, i)
         return None if best is None else best[1]
+
+
+_FILE_NUMBER = r"\d{1,9}(?!\w|[.:]\d)"
+
+
+@lru_cache(maxsize=64)
+def _file_refs(files: tuple[str, ...]) -> re.Pattern[str]:
+    """`b.log:412`, `b.log:412-415`, `b.log line 412`, `b.log, lines 3-5` and `line 412 of b.log`,
+    for these file names only (longest first, so web/a.log is not read as a.log)."""
+    names = "|".join(re.escape(n) for n in sorted(files, key=len, reverse=True))
+    number = _FILE_NUMBER
+    dash = r"\s*[-–—]\s*"
+    word_range = r"\s*(?:-|–|—|(?i:to|through)\b)\s*(?:(?i:lines?)\s*)?"
+    colon = rf"(?P<f1>{names}):(?P<a1>{number})(?:{dash}(?P<b1>{number}))?"
+    words = rf"(?P<f2>{names}),?\s+(?i:lines?)\s*#?\s*(?P<a2>{number})(?:{word_range}(?P<b2>{number}))?"
+    of = (rf"(?i:lines?)\s*#?\s*(?P<a3>{number})(?:{word_range}(?P<b3>{number}))?"
+          rf"\s+(?i:of|in|from)\s+(?:(?i:the)\s+)?(?:(?i:file)\s+)?(?P<f3>{names})(?![\w\-]|\.\w)")
+    return re.compile(rf"(?<![\w\-./#])(?:{colon}|{words}|{of})")
+
+
+def _parse_file_refs(masked: str, body: str, files: tuple[str, ...]) -> Iterator[Reference]:
+    for m in _file_refs(files).finditer(masked):
+        k = next(i for i in (1, 2, 3) if m.group(f"f{i}"))
+        start = int(m.group(f"a{k}"))
+        end = int(m.group(f"b{k}")) if m.group(f"b{k}") else start
+        yield Reference(start, end, m.span(), body[m.start():m.end()], m.group(f"f{k}"))
 
 
 def _parse_refs(masked: str, body: str, shown: str) -> Iterator[Reference]:
@@ -438,13 +516,17 @@ def _parse_refs(masked: str, body: str, shown: str) -> Iterator[Reference]:
             item_start = more.start("word") if more.group("word") else following.start()
 
 
+def _quote_inner(m: re.Match[str]) -> str:
+    return next(g for g in (m.group("code"), m.group("dq"), m.group("curly"), m.group("sq")) if g)
+
+
 def _claims(masked: str, quotes: list[re.Match[str]], cite_spans: list[tuple[int, int]],
-            shown: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
+            shown: str, files: tuple[str, ...] = ()) -> Iterator[tuple[str, str, tuple[int, int]]]:
     quoted: list[str] = []
     for m in quotes:
-        inner = next(g for g in (m.group("code"), m.group("dq"), m.group("curly"), m.group("sq")) if g)
+        inner = _quote_inner(m)
         scare = m.group("code") is None and len(inner.split()) == 1 and not _is_entity(_trim(inner), shown)
-        if not scare and _checkable_quote(inner):  # a "spike" in quotes is emphasis, `spike` a quote
+        if not scare and _checkable_quote(inner, files):  # a "spike" in quotes is emphasis, `spike` a quote
             quoted.append(_fold(inner))
             yield inner.strip(), "quote", m.span()
     free = _mask(masked, cite_spans)
@@ -454,9 +536,9 @@ def _claims(masked: str, quotes: list[re.Match[str]], cite_spans: list[tuple[int
             yield token, "entity", (m.start(), m.start() + len(token))
 
 
-def _checkable_quote(inner: str) -> bool:
+def _checkable_quote(inner: str, files: tuple[str, ...] = ()) -> bool:
     text = inner.strip()
-    if len(text) < 2 or text.strip("<*> .") == "" or is_citation(text):
+    if len(text) < 2 or text.strip("<*> .") == "" or is_citation(text, files):
         return False
     return not (text.isdigit() and len(text) < 3)
 
@@ -526,6 +608,15 @@ def _numbers_named(shown: str) -> set[int]:
     return numbers
 
 
+def _file_numbers_named(shown: str, name: str, files: tuple[str, ...]) -> set[int]:
+    """Lines of file `name` that `shown` names: "name:N | line" rows and citations of that file."""
+    numbers = {int(m.group(1)) for m in re.finditer(rf"^\s*{re.escape(name)}:(\d+) \|", shown, re.M)}
+    for ref in find_citations(shown, files):
+        if ref.file == name:
+            numbers.update(range(ref.start, min(ref.end, ref.start + 49) + 1))
+    return numbers
+
+
 def _word(token: str) -> str:
     return token.strip(".,;:!?()[]{}\"'`*_“”‘’<>").casefold()
 
@@ -555,4 +646,6 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 
 def _name(ref: Reference) -> str:
+    if ref.file is not None:
+        return f"{ref.file}:{ref.start}" if ref.start == ref.end else f"{ref.file}:{ref.start}-{ref.end}"
     return f"line {ref.start}" if ref.start == ref.end else f"lines {ref.start}-{ref.end}"
