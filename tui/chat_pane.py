@@ -33,11 +33,12 @@ from tui.messages import (
 )
 from tui.model_host import ModelHost
 from tui.scope import Scope, ScopeKind, evidence_scope, read_scope
+from tui.sources import file_lines, source_names
 from tui.screens import ChooseScreen, PromptScreen
 
 if TYPE_CHECKING:
     from logcore.findings import Findings
-    from models.citations import Citation, LineText
+    from models.citations import Citation, CitationChecker, LineText
     from models.session import LogSlice
 
 STANDALONE = -1  # generation of a findings card asked for on its own (no answer follows)
@@ -68,6 +69,7 @@ class ChatPane(VerticalScroll, can_focus=True):
         self._stream: MarkdownStream | None = None
         self._current: Markdown | None = None
         self._warning: Static | None = None
+        self._files: tuple[str, ...] = ()  # a merged view's file names: `b.log:412` is a citation
 
     # ------------------------------------------------------------------ asking
     async def ask(self, question: str, title: str, log: LogFile, *, scope: Scope | None,
@@ -92,6 +94,7 @@ class ChatPane(VerticalScroll, can_focus=True):
     def _start_generation(self, log: LogFile) -> None:
         conversation = self.conversation
         assert conversation is not None
+        self._files = source_names(log)
         self._generation += 1
         self._cancel = threading.Event()
         self.partial = []
@@ -106,7 +109,7 @@ class ChatPane(VerticalScroll, can_focus=True):
     def _generate(self, generation: int, turns: list[Turn], log_text: str, findings_text: str,
                   scope: tuple[Scope, LogFile] | None, evidence: bool, log: LogFile,
                   cancel: threading.Event) -> None:
-        from models.session import citation_checker, prepare, stream_answer
+        from models.session import prepare, stream_answer
 
         notes: list[str] = []
         models = self._models
@@ -135,8 +138,7 @@ class ChatPane(VerticalScroll, can_focus=True):
                     shown = f"{findings_text}\n{log_text}"
                 # Citations are checked against the whole log the user sees, not only the scope:
                 # a real line outside the page is still a line the user can jump to.
-                checker = citation_checker(_file_line(log), 1, log.line_count, question=turns[-1].question,
-                                           source=log.display_name, shown=shown)
+                checker = _checker(log, turns[-1].question, shown)
                 for piece in stream_answer(backend, messages, self._settings, cancel=cancel, checker=checker):
                     self.post_message(AnswerChunk(generation, piece.text, piece.citations))
             self.post_message(AnswerDone(generation, cancel.is_set(), backend.last_usage, notes))
@@ -220,8 +222,8 @@ class ChatPane(VerticalScroll, can_focus=True):
             conversation.turns[-1] = Turn(conversation.turns[-1].question, text)
             self._save(conversation)
         await self._finish(text)
-        invalid = {(c.start, getattr(c, "file", None)) for c in self.checked if not c.valid}
-        self.citations = [n for n in cited_lines(text) if (n.line, n.file) not in invalid]
+        invalid = {(c.start, c.file) for c in self.checked if not c.valid}
+        self.citations = [n for n in cited_lines(text, self._files) if (n.line, n.file) not in invalid]
         self._citation_index = -1
         self.post_message(StatusChanged())
 
@@ -328,7 +330,7 @@ class ChatPane(VerticalScroll, can_focus=True):
             self.show(True)
             await self._show_turns(self.conversation.turns, log)
             last = self.conversation.turns[-1].answer if self.conversation.turns else ""
-            self.citations = cited_lines(last or "")
+            self.citations = cited_lines(last or "", self._files)
 
         self.app.push_screen(ChooseScreen("Reopen a conversation", options), done)
 
@@ -380,7 +382,8 @@ class ChatPane(VerticalScroll, can_focus=True):
         ones plainly marked. The full update also repairs what an unclosed code fence left."""
         await self._stop_stream()
         if self._current is not None:
-            await self._current.update(linkify(literal_lines(answer), self.checked) or "*(no answer)*")
+            await self._current.update(linkify(literal_lines(answer), self.checked, self._files)
+                                       or "*(no answer)*")
         await self._show_invalid()
 
     async def _show_invalid(self) -> None:
@@ -419,14 +422,33 @@ class ChatPane(VerticalScroll, can_focus=True):
 
         await self.clear()
         line_text = _file_line(log)
+        self._files = source_names(log)
         for turn in turns:
             answer = literal_lines(turn.answer or "")
-            verdicts = check_citations(answer, line_text, first_line=1, last_line=log.line_count)
+            verdicts = check_citations(answer, line_text, first_line=1, last_line=log.line_count,
+                                       files=file_lines(log))
             await self.mount(
                 Static(Text("› " + literal(turn.question)), classes="question"),
-                Markdown(linkify(answer, verdicts) or "*(no answer)*", open_links=False, classes="answer"),
+                Markdown(linkify(answer, verdicts, self._files) or "*(no answer)*", open_links=False,
+                         classes="answer"),
             )
         self.scroll_end(animate=False)
+
+
+def _checker(log: LogFile, question: str, shown: str) -> CitationChecker:
+    """The one citation checker over the whole log the user sees (a merged view: its rows, and
+    each file's own lines for `b.log:412`)."""
+    from models.session import citation_checker
+
+    files = file_lines(log)
+    if files is None:
+        return citation_checker(_file_line(log), 1, log.line_count, question=question,
+                                source=log.display_name, shown=shown)
+    from models.citations import CitationChecker
+
+    # models.session.citation_checker takes no files yet: the same rule, with the files added.
+    return CitationChecker(_file_line(log), first_line=1, last_line=log.line_count,
+                           exempt=f"{question}\n{log.display_name}", shown=shown, files=files)
 
 
 def _file_line(log: LogFile) -> LineText:

@@ -29,13 +29,14 @@ class CitedLine:
 
 
 def _cited(ref: Reference) -> CitedLine:
-    return CitedLine(ref.start, getattr(ref, "file", None))
+    return CitedLine(ref.start, ref.file)
 
 
-def cited_lines(text: str) -> list[CitedLine]:
-    """Lines cited outside code, in order of first mention, without repeats."""
+def cited_lines(text: str, files: Sequence[str] = ()) -> list[CitedLine]:
+    """Lines cited outside code, in order of first mention, without repeats; `files`: the names
+    of a merged view's files, whose `b.log:412` citations count too."""
     seen: dict[CitedLine, None] = {}
-    for ref in find_citations(text):
+    for ref in find_citations(text, files):
         if ref.start > 0:
             seen.setdefault(_cited(ref), None)
     return list(seen)
@@ -47,16 +48,16 @@ def _href(cited: CitedLine) -> str:
     return f"line:{quote(cited.file, safe='/._-')}:{cited.line}"  # a name with spaces stays one link
 
 
-def linkify(markdown: str, citations: Sequence[Citation] | None = None) -> str:
-    """`markdown` with each citation outside code turned into a `line:N` link, except those that
-    `citations` (the checker's verdicts on the same answer) marks invalid: those are struck
-    through and marked with INVALID_MARK instead."""
+def linkify(markdown: str, citations: Sequence[Citation] | None = None, files: Sequence[str] = ()) -> str:
+    """`markdown` with each citation outside code turned into a `line:N` link (`line:b.log:N`
+    for a file of `files` cited by name), except those that `citations` (the checker's verdicts
+    on the same answer) marks invalid: those are struck through and marked with INVALID_MARK."""
     verdicts: dict[tuple[int, int, str], deque[Citation]] = {}
     for citation in citations or ():
         verdicts.setdefault((citation.start, citation.end, citation.text), deque()).append(citation)
     parts: list[str] = []
     pos = 0
-    for ref in find_citations(markdown):
+    for ref in find_citations(markdown, files):
         start, end = ref.span
         if markdown[start - 1:start] == "[" and markdown[end:end + 2] == "](":
             continue  # already a link

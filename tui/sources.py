@@ -20,6 +20,7 @@ from logcore.reader import LogFile
 
 if TYPE_CHECKING:
     from logcore.merge import MergedLog
+    from models.citations import FileLines
 
 SOURCE_STYLES = 6  # distinct tag colours (logview--source-0..5 in app.tcss); then they repeat
 TAG_MAX = 10  # the source column stays narrow: longer names keep their end ("…ccess.log")
@@ -33,6 +34,29 @@ def as_merged(log: object) -> MergedLog | None:
     except ImportError:  # the merge core is not installed in this checkout
         return None
     return log if isinstance(log, MergedLog) else None
+
+
+def source_names(log: object) -> tuple[str, ...]:
+    """The short names a merged view's rows and citations use (`b.log`); () for one file."""
+    merged = as_merged(log)
+    return () if merged is None else tuple(source.name for source in merged.sources)
+
+
+def file_lines(log: object) -> dict[str, FileLines] | None:
+    """Each file of a merged view by name, its own lines 1..N, for checking `b.log:412`
+    citations against the whole file the user can jump into; None for one file."""
+    merged = as_merged(log)
+    if merged is None:
+        return None
+    from models.citations import FileLines
+
+    def lines_of(file: LogFile):
+        def line_text(number: int) -> str | None:
+            return file.line(number - 1) if 1 <= number <= file.line_count else None
+        return line_text
+
+    return {source.name: FileLines(lines_of(file), 1, max(1, file.line_count))
+            for source, file in zip(merged.sources, merged.logs)}
 
 
 def tag_width(names: Sequence[str]) -> int:
