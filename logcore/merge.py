@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import heapq
 import os
+import threading
+import time
+from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from logcore.merge_keys import Alignment, align, file_facts, monotone_keys
+from logcore.decode import DecodedBlock
+from logcore.errors import LogchatError, LogInputError
+from logcore.merge_keys import (KEY_BLOCK, KEY_CHARS, NO_TIME, Alignment, FileFacts, FileKeys, align, file_facts,
+                                file_facts_of, key_of_time, monotone_keys)
+from logcore.reader import FollowUpdate, LogFile
 
-__all__ = ["Alignment", "MergeSource", "MergedText", "merge_texts", "short_names"]
+__all__ = ["Alignment", "MergeSource", "MergedLog", "MergedText", "merge_texts", "short_names"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +107,420 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
         rows[source][i] = row
     sources = [MergeSource(name, name) for name in names]
     return MergedText(sources, merged_lines, origin, alignments, rows)
+
+
+# -- the lazy view -----------------------------------------------------------------------------
+
+_HEAD_LINES = 200
+_CHECKPOINTS = 16  # merged cursors kept near what was shown
+_STEP_MAX = 4096  # rows walked from a checkpoint before searching afresh
+_SAMPLE_SLICE = 256  # blocks sampled per hold of the lock, so readers get in between
+
+Cursor = tuple[int, ...]  # per file: how many of its lines come before a merged row
+
+
+class MergedLog:
+    """Lazy merged view over several LogFile objects; reads like a LogFile so tui.LogView can show it.
+
+    Per file it holds one floor per `KEY_BLOCK` lines and a few blocks of keys (`FileKeys`), so
+    its memory is a small share of the files' line indexes. A merged row's cursor sums to the
+    row: going to a time is one bisect per file (`FileKeys.below`), going to row N a bisection on
+    time for the cursor that sums to N, with ties given to earlier files; rows are then merged
+    forward from it, and a few cursors near what was shown are kept so scrolling walks a little.
+    While files are still being indexed, only rows no later line can precede are shown.
+    """
+
+    def __init__(self, logs: Sequence[LogFile], names: Sequence[str] | None = None, *,
+                 utc_offset: timedelta | None = None) -> None:
+        if not logs:
+            raise LogchatError("nothing to merge: give at least one log")
+        self.logs: list[LogFile] = list(logs)
+        names = list(names) if names is not None else short_names([_path_of(log) for log in self.logs])
+        if len(names) != len(self.logs) or len(set(names)) != len(names):
+            raise LogchatError("merged logs need one unique name each; pass distinct names")
+        self.sources = [MergeSource(name, _path_of(log)) for name, log in zip(names, self.logs)]
+        self.path: Path = self.logs[0].path
+        self.revision = 0
+        self._utc_offset = utc_offset
+        self._lock = threading.RLock()
+        self._facts = [_facts_of(log) for log in self.logs]
+        clocks, self.alignments = align(names, self._facts, utc_offset)
+        self._files = [FileKeys(log, clock) for log, clock in zip(self.logs, clocks)]
+        self._count = 0
+        self._settled = False
+        self._checkpoints: OrderedDict[int, Cursor] = OrderedDict()
+        self._window: tuple[int, list[tuple[int, int]]] = (0, [])
+        self._sampler: threading.Thread | None = None
+        self._sampled = threading.Event()
+        self._stop = threading.Event()
+        self._following = False
+        self._reported = 0
+        self._pending_floor: int | None = None  # a joining file's lowest key, for the next poll
+        self._sample(budget=_SAMPLE_SLICE)
+
+    @classmethod
+    def open(cls, paths: Sequence[str | Path], names: Sequence[str] | None = None, *,
+             utc_offset: timedelta | None = None) -> MergedLog:
+        """Open and merge several logs; the first that cannot be read raises its LogInputError
+        (naming it) and nothing stays open."""
+        logs: list[LogFile] = []
+        try:
+            for path in paths:
+                logs.append(LogFile.open(path))
+            return cls(logs, names, utc_offset=utc_offset)
+        except BaseException:
+            for log in logs:
+                log.close()
+            raise
+
+    # -- what the view reads ----------------------------------------------------------------------
+
+    @property
+    def display_name(self) -> str:
+        return " + ".join(source.name for source in self.sources)
+
+    @property
+    def line_count(self) -> int:
+        return self._count
+
+    @property
+    def complete_count(self) -> int:
+        return self._count
+
+    @property
+    def indexing_done(self) -> bool:
+        return self._settled
+
+    @property
+    def error(self) -> LogInputError | None:
+        return next((log.error for log in self.logs if log.error is not None), None)
+
+    @property
+    def invalid_utf8_lines(self) -> int:
+        return sum(log.invalid_utf8_lines for log in self.logs)
+
+    @property
+    def index_bytes(self) -> int:
+        return sum(log.index_bytes for log in self.logs)
+
+    @property
+    def notices(self) -> list[str]:
+        return [f"{s.name}: {text}" for s, log in zip(self.sources, self.logs) for text in log.notices]
+
+    @property
+    def boundary_lines(self) -> list[int]:
+        return []  # rotation markers are per file; the merged view has none
+
+    def boundary_text(self, k: int) -> str:
+        return ""
+
+    def index(self, background: bool = True) -> None:
+        """Start (or, with background=False, finish) every file's index and the merge's floors."""
+        for log in self.logs:
+            log.index()
+        with self._lock:
+            if self._sampler is None and not self._sampled.is_set():
+                self._sampler = threading.Thread(target=self._sample_all, name="merge floors", daemon=True)
+                self._sampler.start()
+        if not background:
+            self._sampled.wait()
+
+    def wait_indexed(self, timeout: float | None = None) -> bool:
+        self.index()
+        return self._sampled.wait(timeout)
+
+    def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
+        """Merged rows [start, stop), clamped to what exists (never raises past the end)."""
+        return self.decoded(start, stop, max_chars).lines
+
+    def decoded(self, start: int, stop: int, max_chars: int | None = None) -> DecodedBlock:
+        """Rows [start, stop) with which of them had invalid UTF-8 or were cut: each file's rows
+        in a window are consecutive lines of it, so each file is read once."""
+        with self._lock:
+            origins = self._origins(max(0, start), min(stop, self._count))
+            runs: dict[int, tuple[int, int]] = {}
+            for source, line in origins:
+                first, _ = runs.get(source, (line, line))
+                runs[source] = (first, line + 1)
+            blocks = {source: self.logs[source].decoded(a, b, max_chars) for source, (a, b) in runs.items()}
+        taken = dict.fromkeys(blocks, 0)
+        out = DecodedBlock([])
+        flags = {source: (set(b.invalid_utf8), set(b.truncated)) for source, b in blocks.items()}
+        for row, (source, _) in enumerate(origins):
+            block, j = blocks[source], taken[source]
+            taken[source] = j + 1
+            out.lines.append(block.lines[j] if j < len(block.lines) else "")
+            invalid, truncated = flags[source]
+            if j in invalid:
+                out.invalid_utf8.append(row)
+            if j in truncated:
+                out.truncated.append(row)
+        return out
+
+    def line(self, i: int, max_chars: int | None = None) -> str:
+        if not 0 <= i < self._count:
+            raise IndexError(f"line {i} out of range (0..{self._count - 1})")
+        return self.lines(i, i + 1, max_chars)[0]
+
+    def tail_lines(self, n: int, max_chars: int | None = None) -> list[str]:
+        count = self._count
+        return self.lines(max(0, count - n), count, max_chars) if n > 0 else []
+
+    # -- merge-specific ---------------------------------------------------------------------------
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """Merged row -> (source index, 0-based line in that file)."""
+        with self._lock:
+            first, window = self._window
+            if not first <= i < first + len(window):
+                if not 0 <= i < self._count:
+                    raise IndexError(f"row {i} out of range (0..{self._count - 1})")
+                self._origins(max(0, i - 64), min(self._count, i + 192))
+                first, window = self._window
+            return window[i - first]
+
+    def label(self, i: int) -> str:
+        """Merged row -> "b.log:412" (the 1-based line in its own file)."""
+        source, line = self.origin(i)
+        return f"{self.sources[source].name}:{line + 1}"
+
+    def row_of(self, source: int, line: int) -> int:
+        """(source, 0-based file line) -> merged row."""
+        with self._lock:
+            keys = self._files[source]
+            if not 0 <= line < keys.n:
+                raise IndexError(f"{self.sources[source].name} has no line {line + 1} in the merge yet")
+            key = keys.key(line)
+            return line + sum(other.below(key + 1) if j < source else other.below(key)
+                              for j, other in enumerate(self._files) if j != source)
+
+    def row_at_time(self, when: datetime) -> int:
+        """The first merged row at or after `when` (aware: any zone; naive: as the naive files read)."""
+        naive = next((keys.clock.offset_us for keys in self._files if keys.clock.offset_us), 0)
+        with self._lock:
+            return min(self._count, self._below(key_of_time(when, naive)))
+
+    # -- following --------------------------------------------------------------------------------
+
+    def follow(self, grace: float = 2.0) -> None:
+        """Follow every file (once all are indexed); their new lines merge into the timeline."""
+        if self._following:
+            return
+        self.wait_indexed()
+        for log in self.logs:
+            log.follow(grace)
+        with self._lock:
+            self._following = True
+            self._reported = self._count
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def poll_follow(self) -> FollowUpdate:
+        """New rows of all files since the last poll. A line that sorts before rows already
+        reported makes the update `rewritten`, from the first row that may have changed."""
+        self.follow()
+        updates = [log.poll_follow() for log in self.logs]
+        with self._lock:
+            lows = [] if self._pending_floor is None else [self._pending_floor]
+            self._pending_floor = None
+            for keys, update in zip(self._files, updates):
+                low = _take(keys, update)
+                if low is not None:
+                    lows.append(low)
+            self._recount()
+            before = self._reported
+            start = before if not lows else min(before, self._below(min(lows)))
+            rewritten = start < before or any(u.rewritten for u in updates)
+            if rewritten:
+                self.revision += 1
+                self._forget_rows()
+            self._reported = self._count
+            return FollowUpdate(start, self._count, rewritten, self._count)
+
+    def add(self, log: LogFile, name: str | None = None) -> None:
+        """A file joining the merge, while following too: it is indexed here, its lines take
+        their places by time, and the next poll_follow reports the rows from its first one on."""
+        name = name or short_names([*(s.path for s in self.sources), _path_of(log)])[-1]
+        if name in {s.name for s in self.sources}:
+            raise LogchatError(f"{name} is already in the merge; give the joining file another name")
+        log.index(background=False)
+        facts = _facts_of(log)
+        with self._lock:
+            names = [s.name for s in self.sources] + [name]
+            clocks, alignments = align(names, [*self._facts, facts], self._utc_offset)
+            joining = FileKeys(log, clocks[-1])
+            joining.whole = joining.extend(log.line_count)
+            low = joining.floors[0] if joining.floors else None
+            for i, clock in enumerate(clocks[:-1]):
+                if clock != self._files[i].clock:  # e.g. the first zoned file: naive ones get a zone
+                    fresh = FileKeys(self.logs[i], clock)
+                    fresh.whole = fresh.extend(self._files[i].n) and self._files[i].whole
+                    self._files[i] = fresh
+                    low = NO_TIME
+            self.logs.append(log)
+            self.sources.append(MergeSource(name, _path_of(log)))
+            self._facts.append(facts)
+            self._files.append(joining)
+            self.alignments = alignments
+            if low is not None:
+                self._pending_floor = low if self._pending_floor is None else min(low, self._pending_floor)
+            self._forget_rows()
+            self._recount()
+        if self._following:
+            log.follow()
+
+    def close(self) -> None:
+        self._stop.set()
+        for log in self.logs:
+            log.close()
+
+    def __enter__(self) -> MergedLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the merge --------------------------------------------------------------------------------
+
+    def _sample(self, budget: int | None) -> bool:
+        """Take in what the files have indexed; True once every file is held whole."""
+        with self._lock:
+            for keys in self._files:
+                done = keys.log.indexing_done  # before the count: a count read after it is final
+                upto = keys.log.line_count if done else keys.log.complete_count
+                keys.whole = keys.extend(upto, budget) and done
+            self._settled = all(keys.whole for keys in self._files)
+            self._recount()
+            return self._settled
+
+    def _sample_all(self) -> None:
+        while not self._stop.is_set():
+            if self._sample(budget=_SAMPLE_SLICE):
+                self._sampled.set()
+                return
+            if all(keys.n >= keys.log.complete_count for keys in self._files):
+                time.sleep(0.02)  # waiting for the indexes, not for the floors
+
+    def _recount(self) -> None:
+        """Rows shown: every held line once the files are whole (or followed); before that, the
+        rows below the lowest floor a file still being read may add to."""
+        if self._settled or self._following:
+            self._count = sum(keys.n for keys in self._files)
+        else:
+            horizon = min(keys.last_floor() for keys in self._files if not keys.whole)
+            self._count = self._below(horizon)
+        self._window = (0, [])
+
+    def _forget_rows(self) -> None:
+        self._window = (0, [])
+        self._checkpoints.clear()
+
+    def _below(self, t: int) -> int:
+        return sum(keys.below(t) for keys in self._files)
+
+    def _cursor(self, row: int) -> Cursor:
+        """The cursor of merged row `row`: bisect on time with the floors' bounds, reading a
+        block only where the bounds cannot decide, then share the ties in file order."""
+        files = self._files
+        if row >= sum(keys.n for keys in files):
+            return tuple(keys.n for keys in files)
+        lo, hi = NO_TIME, max(keys.last_key() for keys in files) + 1  # below(lo) <= row < below(hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            bounds = [keys.bounds_below(mid) for keys in files]
+            if sum(b[1] for b in bounds) <= row:
+                lo = mid
+            elif sum(b[0] for b in bounds) > row:
+                hi = mid
+            elif self._below(mid) <= row:
+                lo = mid
+            else:
+                hi = mid
+        cursor = [keys.below(lo) for keys in files]
+        rest = row - sum(cursor)
+        for i, keys in enumerate(files):  # the rows at key `lo`: earlier files first
+            take = min(rest, keys.below(lo + 1) - cursor[i])
+            cursor[i] += take
+            rest -= take
+        return tuple(cursor)
+
+    def _origins(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """(source, line) of merged rows [start, stop), from a nearby checkpoint or a search."""
+        if stop <= start:
+            return []
+        near = max((r for r in self._checkpoints if r <= start), default=None)
+        if near is not None and start - near <= _STEP_MAX:
+            self._checkpoints.move_to_end(near)
+            _, cursor = self._walk(self._checkpoints[near], start - near, keep=False)
+        else:
+            cursor = self._cursor(start)
+        rows, end = self._walk(cursor, stop - start)
+        self._checkpoints[start] = cursor
+        self._checkpoints[start + len(rows)] = end
+        while len(self._checkpoints) > _CHECKPOINTS:
+            self._checkpoints.popitem(last=False)
+        self._window = (start, rows)
+        return rows
+
+    def _walk(self, cursor: Cursor, steps: int, keep: bool = True) -> tuple[list[tuple[int, int]], Cursor]:
+        """Merge `steps` rows forward from `cursor`: their origins (when kept) and the cursor after."""
+        files = self._files
+        heap = [(keys.key(p), i, p) for i, (keys, p) in enumerate(zip(files, cursor)) if p < keys.n]
+        heapq.heapify(heap)
+        position = list(cursor)
+        out: list[tuple[int, int]] = []
+        for _ in range(steps):
+            if not heap:
+                break
+            _, i, p = heap[0]
+            if keep:
+                out.append((i, p))
+            position[i] = p + 1
+            if p + 1 < files[i].n:
+                heapq.heapreplace(heap, (files[i].key(p + 1), i, p + 1))
+            else:
+                heapq.heappop(heap)
+        return out, tuple(position)
+
+
+def _take(keys: FileKeys, update: FollowUpdate) -> int | None:
+    """Hold a followed file's new lines; the lowest floor of any line that is new or reads or
+    sorts differently now (None: nothing changed). No row with a key below it changed."""
+    old_n = keys.n
+    low = None
+    if update.rewritten and old_n:
+        first = old_n - 1  # the shown unterminated last line grew or gave way
+        low = keys.floors[first // KEY_BLOCK]
+        keys.restart(first)
+    elif update.count > old_n:
+        first = old_n
+    else:
+        return None
+    last = (keys.n - 1) // KEY_BLOCK if keys.n else None
+    before = keys.block(last) if last is not None else None
+    keys.extend(update.count)
+    if before is not None:  # the last block got a ceiling: its keys may be capped now
+        changed = next((j for j, (a, b) in enumerate(zip(before, keys.block(last))) if a != b), None)
+        if changed is not None:
+            first = min(first, last * KEY_BLOCK + changed)
+    k = first // KEY_BLOCK
+    floor = keys.floors[k] if k < len(keys.floors) else keys.last_floor()
+    return floor if low is None else min(low, floor)
+
+
+def _path_of(log: LogFile) -> str:
+    return log.display_name if str(log.path) == "-" else str(log.path)
+
+
+def _facts_of(log: LogFile) -> FileFacts:
+    """The file's head and tail as its clock needs them; waits only for the first lines' index."""
+    log.index()
+    while not log.indexing_done and log.line_count < _HEAD_LINES:
+        time.sleep(0.002)
+    if log.error is not None and not log.line_count:
+        raise log.error
+    head = log.lines(0, _HEAD_LINES, KEY_CHARS)
+    tail = log.tail_lines(50, KEY_CHARS)
+    return file_facts_of(head, tail, None if str(log.path) == "-" else str(log.path))

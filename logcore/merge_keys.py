@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import os
 import time
+from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from logcore.format_catalog import unknown
 from logcore.formats import LogFormat, detect_format
+from logcore.reader import LogFile
 from logcore.timestamps import THIS_YEAR, line_offset, stamp_facts
 
 KEY_BLOCK = 256
@@ -244,3 +247,101 @@ def monotone_keys(raw: Sequence[int | None], block: int = KEY_BLOCK) -> list[int
         ceiling = floors[k + 1] if k + 1 < len(floors) else None
         keys += block_keys(raw[start:start + block], floors[k], ceiling)
     return keys
+
+
+def key_of_time(when: datetime, naive_offset_us: int = 0) -> int:
+    """The key of a moment: aware in any zone, naive as the merge's naive files read."""
+    if when.tzinfo is not None:
+        return (when.astimezone(timezone.utc).replace(tzinfo=None) - _EPOCH) // _US
+    return (when - _EPOCH) // _US - naive_offset_us
+
+
+# -- one file's keys, lazily ------------------------------------------------------------------
+
+KEY_CHARS = 16_384  # a line's stamp is in its head; JSON lines need the whole object
+_BLOCK_CACHE = 96  # blocks of keys kept per file (a few KB each)
+
+
+class FileKeys:
+    """One file's keys without parsing it whole: a floor per `KEY_BLOCK` lines (8 bytes per
+    block, about 3 % of the line index) and a few blocks of keys read on demand."""
+
+    def __init__(self, log: LogFile, clock: Clock) -> None:
+        self.log = log
+        self.clock = clock
+        self.n = 0  # lines held: a prefix of the file's lines
+        self.whole = False  # holds every line of a file whose index is done
+        self.floors: list[int] = []  # floors[k]: the floor of lines [k*KEY_BLOCK, (k+1)*KEY_BLOCK)
+        self._blocks: OrderedDict[int, list[int]] = OrderedDict()
+
+    def _carried(self, k: int) -> int | None:
+        """The stamp carried into block k's first line: its own, else the last one above it since
+        the previous block's first line (further up, the previous floor already has it)."""
+        start = k * KEY_BLOCK
+        lines = self.log.lines(start, start + 1, KEY_CHARS)
+        own = self.clock.key(lines[0]) if lines else None
+        if own is not None or k == 0:
+            return own
+        above = self.log.lines(start - KEY_BLOCK + 1, start, KEY_CHARS)
+        return next((key for key in map(self.clock.key, reversed(above)) if key is not None), None)
+
+    def extend(self, upto: int, budget: int | None = None) -> bool:
+        """Hold the file's lines below `upto`, sampling at most `budget` new blocks; True when
+        all of them are held."""
+        if upto <= self.n:
+            return True
+        target = upto if budget is None else min(upto, (len(self.floors) + budget) * KEY_BLOCK)
+        last_block = (self.n - 1) // KEY_BLOCK if self.n else 0
+        while len(self.floors) * KEY_BLOCK < target:
+            previous = self.floors[-1] if self.floors else NO_TIME
+            self.floors.append(carried_floor(previous, self._carried(len(self.floors))))
+        for k in range(last_block, len(self.floors)):
+            self._blocks.pop(k, None)  # grown, or given a ceiling
+        self.n = target
+        return target == upto
+
+    def restart(self, line: int) -> None:
+        """Lines from `line` on read differently now: forget what was learnt from them."""
+        del self.floors[-(-line // KEY_BLOCK):]
+        for k in [k for k in self._blocks if k >= line // KEY_BLOCK]:
+            del self._blocks[k]
+        self.n = min(self.n, line)
+        self.whole = False
+
+    def block(self, k: int) -> list[int]:
+        """The keys of block k's held lines."""
+        keys = self._blocks.get(k)
+        if keys is not None:
+            self._blocks.move_to_end(k)
+            return keys
+        start = k * KEY_BLOCK
+        stop = min(start + KEY_BLOCK, self.n)
+        raw = [self.clock.key(line) for line in self.log.lines(start, stop, KEY_CHARS)]
+        raw += [None] * (stop - start - len(raw))  # the file shrank under us: carry the key
+        ceiling = self.floors[k + 1] if k + 1 < len(self.floors) else None
+        keys = block_keys(raw, self.floors[k], ceiling)
+        self._blocks[k] = keys
+        if len(self._blocks) > _BLOCK_CACHE:
+            self._blocks.popitem(last=False)
+        return keys
+
+    def key(self, i: int) -> int:
+        return self.block(i // KEY_BLOCK)[i % KEY_BLOCK]
+
+    def below(self, t: int) -> int:
+        """How many held lines have a key below `t`: blocks whose floor is below `t` hold only
+        keys at most the next floor, so one block is read."""
+        k = bisect_left(self.floors, t) - 1
+        return 0 if k < 0 else k * KEY_BLOCK + bisect_left(self.block(k), t)
+
+    def bounds_below(self, t: int) -> tuple[int, int]:
+        """Bounds on `below(t)` from the floors alone, without reading."""
+        k = bisect_left(self.floors, t) - 1
+        return (0, 0) if k < 0 else (k * KEY_BLOCK, min(self.n, (k + 1) * KEY_BLOCK))
+
+    def last_key(self) -> int:
+        return self.key(self.n - 1) if self.n else NO_TIME
+
+    def last_floor(self) -> int:
+        """No line held later, nor any line yet to come, has a key below this."""
+        return self.floors[-1] if self.floors else NO_TIME
