@@ -4,6 +4,9 @@ Each reads FILE (a path, a compressed path, or `-` for stdin) through `logcore.r
 and prints either for people (a Rich table, log text never read as markup and stripped of
 control sequences) or for scripts (one JSON object per line). User mistakes print one line,
 `logchat: error: ...`, and exit with the error's code.
+
+`findings` and `digest` also take several files: they are merged by time (`logcore.merge`) and
+analysed as one log whose lines are named by file and own line (`b.log:412`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from logcore.anomaly import Analysis, analyze
-from logcore.digest import build_digest
-from logcore.findings import find_incidents
+from logcore.digest import build_digest, build_merged_digest
+from logcore.errors import LogchatError
+from logcore.findings import find_incidents, find_merged_incidents
 from logcore.levels import LEVELS
 from logcore.line_range import parse_line_range
+from logcore.merge import MergedText
+from logcore.merge_analysis import read_merged
 from logcore.printable import printable
 from logcore.reader import LoadedLog, read_text
 from logcore.token_estimate import estimate_tokens
@@ -38,6 +44,17 @@ def _load(path: str, line_range: str | None) -> tuple[LoadedLog, list[str]]:
 
 
 _FILE = click.argument("file", type=str)
+_FILES = click.argument("files", nargs=-1, required=True, type=str, metavar="FILE...")
+
+
+def _load_merged(files: tuple[str, ...], line_range: str | None) -> MergedText:
+    """Several files merged by time; their notes and the merge's assumptions go to stderr."""
+    if line_range is not None:
+        raise LogchatError("--lines takes one file; several files are merged whole (cut them first)")
+    merged, notes = read_merged(files)
+    for text in notes + [a.text for a in merged.alignments]:
+        click.echo(f"logchat: note: {printable(text)}", err=True)
+    return merged
 _LINES = click.option("--lines", "line_range", metavar="START:END",
                       help="Only these 1-based lines (inclusive), e.g. 100:250.")
 
@@ -95,32 +112,43 @@ def anomalies(file: str, line_range: str | None, as_json: bool) -> None:
 
 
 @click.command("digest")
-@_FILE
+@_FILES
 @_LINES
 @click.option("--budget", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Token budget for the digest (counted with a tokenizer-free estimate).")
-def digest(file: str, line_range: str | None, budget: int) -> None:
-    """Print the compact digest the model reads instead of a log too big for its context."""
-    loaded, lines = _load(file, line_range)
-    result = build_digest(lines, budget, estimate_tokens, first_line=loaded.first_line, source=loaded.source)
+def digest(files: tuple[str, ...], line_range: str | None, budget: int) -> None:
+    """Print the compact digest the model reads instead of a log too big for its context.
+
+    Several FILEs are merged by time and digested as one log, lines named file:line."""
+    if len(files) > 1:
+        result = build_merged_digest(_load_merged(files, line_range), budget, estimate_tokens)
+    else:
+        loaded, lines = _load(files[0], line_range)
+        result = build_digest(lines, budget, estimate_tokens, first_line=loaded.first_line, source=loaded.source)
     click.echo(result.text)
     click.echo(f"logchat: digest is about {result.tokens:,} tokens (budget {budget:,})", err=True)
 
 
 @click.command("findings")
-@_FILE
+@_FILES
 @_LINES
 @click.option("--json", "as_json", is_flag=True,
-              help='Print one JSON object: {"causes": [{"line", "time", "score", "why", "text"}], "onset", ...}.')
-def findings(file: str, line_range: str | None, as_json: bool) -> None:
+              help='Print one JSON object: {"causes": [{"line", "time", "score", "why", "text"}], "onset", ...}; '
+                   'over several files each line also has its "file".')
+def findings(files: tuple[str, ...], line_range: str | None, as_json: bool) -> None:
     """Find the incident (onset, peak, recovery), rank its likely causes, list its consequences.
 
     No model is involved: the causes are ranked from the log alone (change events shortly before
     the onset, new and rare lines, names shared with the errors that follow, what stops when the
     trouble stops). A log without an unusual burst of trouble says so and ranks nothing.
+    Several FILEs are merged by time: the cause may be in one file and the flood in another,
+    and every line is named by its file and own line (b.log:412).
     """
-    loaded, lines = _load(file, line_range)
-    result = find_incidents(lines, first_line=loaded.first_line, source=loaded.source)
+    if len(files) > 1:
+        result = find_merged_incidents(_load_merged(files, line_range))
+    else:
+        loaded, lines = _load(files[0], line_range)
+        result = find_incidents(lines, first_line=loaded.first_line, source=loaded.source)
     if as_json:
         click.echo(json.dumps(result.to_json()))
         return

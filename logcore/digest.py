@@ -12,6 +12,10 @@ one line per other template, up to two more flagged lines per template (one per 
 turn, so a 60-line burst cannot crowd out a single panic), examples for the other templates,
 then the remaining flagged lines. The whole text is
 one fenced block: it is data copied from a log, never instructions.
+
+Over several merged files (`build_merged_digest`) each file keeps its own templates
+(`logcore.merge_analysis`) and every line is named by its file and own line, `b.log:412`, as
+the model is shown the lines of a merged log.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from logcore.anomaly import Analysis, TemplateSignal, analyze, format_duration
 from logcore.errors import LogchatError
 from logcore.levels import LEVELS
+from logcore.merge_analysis import analyze_merged
 from logcore.printable import printable
+
+if TYPE_CHECKING:
+    from logcore.merge import MergedText
 
 _EXAMPLE_CHARS = 300  # an example line longer than this is cut (a 50 MB line must not eat the budget)
 _TEMPLATE_CHARS = 200
@@ -75,10 +83,22 @@ def build_digest(lines: Sequence[str], budget_tokens: int, count_tokens: Callabl
     return render_digest(analysis, lines, budget_tokens, count_tokens, source=source)
 
 
+def build_merged_digest(merged: MergedText, budget_tokens: int, count_tokens: Callable[[str], int]) -> Digest:
+    """Digest the files of `merged` (`logcore.merge.merge_texts`) as one log, lines named `b.log:412`."""
+    if not merged.lines:
+        raise LogchatError("the merged logs have no lines to digest; pass files that are not empty")
+    analysis = analyze_merged(merged)
+    source = " + ".join(source.name for source in merged.sources)
+    return render_digest(analysis, merged.lines, budget_tokens, count_tokens, source=source, label=analysis.label)
+
+
 def render_digest(analysis: Analysis, lines: Sequence[str], budget_tokens: int,
-                  count_tokens: Callable[[str], int], *, source: str = "") -> Digest:
-    """The digest of an existing analysis of `lines` (so a caller that has one can reuse it)."""
-    writer = _Writer(analysis, lines, count_tokens, source)
+                  count_tokens: Callable[[str], int], *, source: str = "",
+                  label: Callable[[int], str] | None = None) -> Digest:
+    """The digest of an existing analysis of `lines` (so a caller that has one can reuse it).
+    `label` (optional): how a 0-based line is named, e.g. "b.log:412" over merged files;
+    by default "line 412"."""
+    writer = _Writer(analysis, lines, count_tokens, source, label)
     header = writer.header()
     fixed = count_tokens(writer.wrap(header, [_WORST_OMITTED]))
     if fixed > budget_tokens:
@@ -158,8 +178,9 @@ class _Writer:
     """Formats each piece of the digest and prices it with the caller's token counter."""
 
     def __init__(self, analysis: Analysis, lines: Sequence[str], count_tokens: Callable[[str], int],
-                 source: str) -> None:
+                 source: str, label: Callable[[int], str] | None = None) -> None:
         self.analysis = analysis
+        self.label = label
         self.lines = lines
         self.count_tokens = count_tokens
         self.source = source or "the log"
@@ -170,6 +191,16 @@ class _Writer:
             reverse=True,
         )
 
+    def ref(self, line: int) -> str:
+        """A 0-based line as the digest names it: "line 413", or its label ("b.log:412")."""
+        return f"line {line + 1}" if self.label is None else self.label(line)
+
+    def refs(self, first: int, last: int) -> str:
+        """Lines of one template (so of one file): "lines 3-40", or "b.log:3-40"."""
+        if self.label is None:
+            return f"lines {first + 1}-{last + 1}"
+        return f"{self.label(first)}-{self.label(last).rpartition(':')[2]}"
+
     def ranked(self) -> list[TemplateSignal]:
         """Flagged trouble by importance, then common trouble (errors too frequent to flag) and
         the bulk of the log, each by count."""
@@ -178,8 +209,9 @@ class _Writer:
     def header(self) -> list[str]:
         a = self.analysis
         first, last = a.first_line + 1, a.first_line + a.line_count
+        lines = f"lines {first}-{last}" if self.label is None else "merged by time, lines named file:line"
         out = [
-            f"Digest of {self.source}: lines {first}-{last} ({a.line_count:,} lines, "
+            f"Digest of {self.source}: {lines} ({a.line_count:,} lines, "
             f"{len(a.columns.templates):,} records, format {a.format_name}).",
         ]
         span = a.time_span
@@ -196,7 +228,7 @@ class _Writer:
         if a.silences:
             longest = sorted(a.silences, key=lambda s: -s.seconds)[:_SHOWN_SILENCES]
             more = len(a.silences) - len(longest)
-            gaps = ", ".join(f"{format_duration(s.seconds)} before line {s.after_line + 1}" for s in longest)
+            gaps = ", ".join(f"{format_duration(s.seconds)} before {self.ref(s.after_line)}" for s in longest)
             out.append(f"Silences: {gaps}" + (f" (+{more} shorter)." if more else "."))
         return out
 
@@ -213,9 +245,9 @@ class _Writer:
         )
         facts = [levels or f"×{signal.count:,}"]
         if signal.count > 1:
-            facts.append(f"lines {signal.first_line + 1}-{signal.last_line + 1}")
+            facts.append(self.refs(signal.first_line, signal.last_line))
         else:
-            facts.append(f"line {signal.first_line + 1}")
+            facts.append(self.ref(signal.first_line))
         if signal.flagged:
             facts.append(f"{signal.flagged:,} flagged")
         if signal.new:
@@ -237,7 +269,7 @@ class _Writer:
         (a stack trace's exception is often the news)."""
         a = self.analysis
         raw = self.lines[line - a.first_line]
-        text = f"line {line + 1}: {printable(raw, _EXAMPLE_CHARS)}"
+        text = f"{self.ref(line)}: {printable(raw, _EXAMPLE_CHARS)}"
         record = bisect_left(a.columns.lines, line)
         end = a.columns.lines[record + 1] if record + 1 < len(a.columns.lines) else a.first_line + a.line_count
         folded = end - line - 1

@@ -186,3 +186,26 @@ def _offset_between(columns: Columns, records: list[int], rows: list[int], times
     else:
         guess = statistics.median(low or high)
     return round(guess / _QUARTER_HOUR) * _QUARTER_HOUR
+
+
+def read_merged(paths: Sequence[str]) -> tuple[MergedText, list[str]]:
+    """Read whole files (as `logcore.reader.read_text` reads one) and merge them by time, for
+    the one-shot CLI, with the readers' notes (the merge's assumptions are its `alignments`).
+    A file given twice, or stdin among several, is a user's mistake."""
+    from logcore.errors import LogInputError
+    from logcore.merge import merge_texts, short_names
+    from logcore.reader import read_text
+
+    if "-" in paths:
+        raise LogInputError("stdin (-) cannot be merged with other files; save it to a file first")
+    names = short_names(paths)
+    if len(names) != len(paths):
+        raise LogInputError("a file is named twice; give each log once")
+    notes: list[str] = []
+    named: list[tuple[str, list[str]]] = []
+    for name, path in zip(names, paths):
+        loaded = read_text(path)
+        notes += [f"{name}: {note}" for note in loaded.notes]
+        # split("\n"), not splitlines(): a stray \x0b or \u2028 inside a line must not shift numbering.
+        named.append((name, loaded.text.split("\n")))
+    return merge_texts(named), notes

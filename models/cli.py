@@ -3,6 +3,10 @@
 The answer streams to stdout and nothing else goes there, so it pipes cleanly; progress and
 diagnostics (tokens in, what was left out, redaction counts, speed) go to stderr. The model
 runs in a worker thread so Ctrl-C is seen at once and cancels even a long prompt evaluation.
+
+Several files (`logchat rootcause db.log app.log proxy.log`) are merged by time into one log
+(`logcore.merge`): the findings are found across them, the model reads each line as
+`b.log:412 | ...`, and citations name and are checked against the file (`"file"` in `--json`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ def note(message: str) -> None:
 
 @dataclass
 class Options:
-    file: str
+    file: str  # the first file
     lines: tuple[int | None, int | None] | None
     tail: int | None
     model: str | None
@@ -38,6 +42,7 @@ class Options:
     no_redact: bool
     max_tokens: int | None
     log_tokens: int | None
+    files: tuple[str, ...] = ()  # every file given; more than one are merged by time
 
 
 @dataclass
@@ -50,10 +55,10 @@ class Outcome:
 
 def analysis_options(func: Callable) -> Callable:
     options = [
-        click.argument("file", type=str),
+        click.argument("files", nargs=-1, required=True, type=str, metavar="FILE..."),
         click.option("--lines", "lines", metavar="A:B",
-                     help="Only lines A to B (1-based, inclusive); also A:, :B or one line N."),
-        click.option("--tail", type=click.IntRange(min=1), metavar="N", help="Only the last N lines."),
+                     help="Only lines A to B (1-based, inclusive); also A:, :B or one line N. One file only."),
+        click.option("--tail", type=click.IntRange(min=1), metavar="N", help="Only the last N lines. One file only."),
         click.option("--model", "model", metavar="SPEC",
                      help="gguf:PATH, hf:REPO/FILE.gguf, openai:URL[#model]; with --endpoint, the remote model name."),
         click.option("--endpoint", metavar="URL", help="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1)."),
@@ -70,7 +75,11 @@ def analysis_options(func: Callable) -> Callable:
 
 def _options(**kwargs: Any) -> Options:
     kwargs["lines"] = parse_line_range(kwargs.get("lines"))
-    return Options(**kwargs)
+    files = tuple(kwargs.pop("files"))
+    if len(files) > 1 and (kwargs["lines"] is not None or kwargs["tail"] is not None):
+        raise LogchatError("--lines and --tail take one file; several files are merged whole "
+                           "(cut them first, or analyse one file)")
+    return Options(file=files[0], files=files, **kwargs)
 
 
 def _task_command(task: Task, help_text: str) -> click.Command:
@@ -82,9 +91,11 @@ def _task_command(task: Task, help_text: str) -> click.Command:
     return command
 
 
-summarize = _task_command(Task.SUMMARIZE, "Stream a summary of a log. FILE may be - (stdin) or compressed.")
-rootcause = _task_command(Task.ROOT_CAUSE, "Stream a root-cause analysis of a log.")
-patterns = _task_command(Task.PATTERNS, "Stream the patterns found in a log.")
+_SEVERAL = " Several FILEs are merged by time and analysed as one log (citations name file:line)."
+summarize = _task_command(Task.SUMMARIZE, "Stream a summary of a log. FILE may be - (stdin) or compressed."
+                          + _SEVERAL)
+rootcause = _task_command(Task.ROOT_CAUSE, "Stream a root-cause analysis of a log." + _SEVERAL)
+patterns = _task_command(Task.PATTERNS, "Stream the patterns found in a log." + _SEVERAL)
 compare = _task_command(Task.COMPARE, "Compare error patterns between the two halves of a log.")
 
 
@@ -92,7 +103,7 @@ compare = _task_command(Task.COMPARE, "Compare error patterns between the two ha
 @analysis_options
 @click.argument("question", type=str)
 def ask(question: str, **kwargs: Any) -> None:
-    """Ask a free QUESTION about a log."""
+    """Ask a free QUESTION about a log (several FILEs: merged by time, cited as file:line)."""
     if not question.strip():
         raise click.BadParameter("the question is empty", param_hint="QUESTION")
     run_analysis(_options(**kwargs), question.strip())
@@ -109,9 +120,8 @@ def run_analysis(opts: Options, question: str, *, with_findings: bool = False) -
 
 
 def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
-    from logcore.reader import read_text
     from models.resolve import resolve_backend
-    from models.session import LogSlice, citation_checker, find_evidence, prepare, stream_answer
+    from models.session import citation_checker, find_evidence, prepare, stream_answer
     from models.settings import load_settings
 
     settings = load_settings(
@@ -121,11 +131,9 @@ def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
         log_tokens=opts.log_tokens,
         redact=False if opts.no_redact else None,
     )
-    log = read_text(opts.file, lines=opts.lines, tail=opts.tail)
-    for message in log.notes:
+    log, scope = _read_scope(opts)
+    for message in scope.notes:
         note(message)
-    # split("\n"), not splitlines(): a stray \x0b or \u2028 inside a line must not shift numbering.
-    scope = LogSlice(log.text.split("\n"), log.first_line, log.source)
     findings = find_evidence(scope) if with_findings else None
     if findings is not None:
         note(_findings_note(findings))
@@ -137,14 +145,15 @@ def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
         note(f"model {backend.name}, context {backend.context_size:,} tokens")
         prepared = prepare(backend, scope, question, settings, findings=findings)
         fitted = prepared.fitted
-        note(f"{log.source}: lines {log.first_line:,}-{scope.last_line:,}; {fitted.describe()}")
+        note(f"{_scope_text(scope)}; {fitted.describe()}")
         if not fitted.exact:
             note(f"token counts are {backend.token_estimate_note}")
         for message in fitted.omitted:
             note(f"left out: {message}")
         messages = prepared.messages([Turn(question)])
         checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line,
-                                   question=question, source=log.source, shown=prepared.shown)
+                                   question=question, source=scope.source, shown=prepared.shown,
+                                   files=scope.file_lines())
         outcome = _stream_to_terminal(
             lambda cancel: stream_answer(backend, messages, settings, cancel=cancel, checker=checker),
             echo=not opts.as_json,
@@ -162,13 +171,54 @@ def _analyse(opts: Options, question: str, with_findings: bool) -> Outcome:
             backend.close()
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What `--json` reports of the input: the source name and the readers' notes."""
+
+    source: str
+    notes: list[str]
+
+
+def _read_scope(opts: Options) -> tuple[_Read, Any]:
+    """The LogSlice to analyse: one file's selected lines, or several files merged by time."""
+    from logcore.reader import read_text
+    from models.session import LogSlice
+
+    if len(opts.files) > 1:
+        from logcore.merge_analysis import read_merged
+
+        merged, notes = read_merged(opts.files)
+        scope = LogSlice.of_merged(merged, notes)
+        return _Read(scope.source, list(scope.notes)), scope
+    log = read_text(opts.file, lines=opts.lines, tail=opts.tail)
+    # split("\n"), not splitlines(): a stray \x0b or \u2028 inside a line must not shift numbering.
+    scope = LogSlice(log.text.split("\n"), log.first_line, log.source, notes=tuple(log.notes))
+    return _Read(log.source, list(log.notes)), scope
+
+
+def _scope_text(scope: Any) -> str:
+    if scope.merged is None:
+        return f"{scope.source}: lines {scope.first_line:,}-{scope.last_line:,}"
+    counts = [0] * len(scope.merged.sources)
+    for source, _ in scope.merged.origin:
+        counts[source] += 1
+    return "merged by time: " + ", ".join(f"{s.name} {n:,} lines" for s, n in zip(scope.merged.sources, counts))
+
+
 def _findings_note(findings: Any) -> str:
     """One stderr line: where the incident starts and which line most likely caused it."""
     if not findings.incident or findings.onset is None:
+        if findings.files:
+            return "findings: no incident found in " + ", ".join(f.name for f in findings.files)
         return f"findings: no incident found in lines {findings.first_line:,}-{findings.last_line:,}"
-    text = f"findings: incident from line {findings.onset.line:,}"
+    onset = findings.onset
+    start = f"line {onset.line:,}" if onset.file is None else f"{onset.file}:{onset.line}"
+    text = f"findings: incident from {start}"
     if findings.causes:
-        text += ", likely cause line " + ", ".join(f"{c.line:,}" for c in findings.causes[:3])
+        if findings.files:
+            text += ", likely cause " + ", ".join(f"{c.file}:{c.line}" for c in findings.causes[:3])
+        else:
+            text += ", likely cause line " + ", ".join(f"{c.line:,}" for c in findings.causes[:3])
     return text + " (in the prompt)"
 
 
@@ -206,6 +256,7 @@ def _print_json(backend: Any, log: Any, scope: Any, prepared: Any, findings: Any
         "model": backend.name,
         "source": log.source,
         "lines": [scope.first_line, scope.last_line],
+        **_files_json(scope),
         "usage": backend.last_usage.as_dict(),
         "log": {
             "tokens": fitted.tokens,
@@ -220,6 +271,16 @@ def _print_json(backend: Any, log: Any, scope: Any, prepared: Any, findings: Any
         "redaction": getattr(backend, "last_redaction", {}),
     }
     click.echo(json.dumps(payload, ensure_ascii=False))
+
+
+def _files_json(scope: Any) -> dict:
+    """Over merged files: each file's name and lines, and the merge's assumptions; else nothing,
+    so one file's JSON is what it always was."""
+    if scope.merged is None:
+        return {}
+    lines = scope.file_lines()
+    return {"files": [{"name": name, "lines": [f.first_line, f.last_line]} for name, f in lines.items()],
+            "alignments": [a.text for a in scope.merged.alignments]}
 
 
 def _stream_to_terminal(

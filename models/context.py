@@ -15,10 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from logcore.errors import LogchatError, ModelError
 from models.backend import Backend
-from models.prompts import findings_block, first_user_content, number_line, number_lines, system_prompt
+from models.prompts import findings_block, first_user_content, label_line, number_line, number_lines, system_prompt
+
+if TYPE_CHECKING:
+    from logcore.merge import MergedText
 
 LOCAL_LOG_TOKENS = 2048
 DEFAULT_RESERVE_TOKENS = 512  # room for the answer
@@ -52,13 +56,13 @@ class FittedLog:
 
 
 def log_budget(backend: Backend, question: str, *, reserve_tokens: int, budget_tokens: int | None,
-               findings_text: str = "") -> int:
+               findings_text: str = "", merged: bool = False) -> int:
     """Tokens the log may use: the context minus prompt scaffolding minus the answer's room.
 
     The one budget rule of the project (CLI and app alike). Findings that open the prompt are
     paid for out of the log's share, so adding evidence never pushes the answer out of the context.
     """
-    scaffold = backend.count_tokens(system_prompt(bool(findings_text.strip()))) + backend.count_tokens(
+    scaffold = backend.count_tokens(system_prompt(bool(findings_text.strip()), merged)) + backend.count_tokens(
         first_user_content(question, "", findings_text))
     available = backend.context_size - scaffold - TEMPLATE_OVERHEAD_TOKENS - reserve_tokens
     if available < MIN_LOG_TOKENS:
@@ -105,12 +109,17 @@ def fit_lines(
     numbered: bool = False,
     findings_text: str = "",
     digest: bool = False,
+    merged: MergedText | None = None,
 ) -> FittedLog:
     """`fit_log` over lines already split; `digest=True` digests even a log that would fit whole
-    (the app's whole-file scope promises a digest)."""
+    (the app's whole-file scope promises a digest). `merged` (optional): `lines` are the rows of
+    these merged files; every line goes in labelled `b.log:412 | ...` and the digest names lines
+    the same way (`logcore.digest.build_merged_digest`)."""
     budget = log_budget(backend, question, reserve_tokens=reserve_tokens, budget_tokens=budget_tokens,
-                        findings_text=findings_text)
+                        findings_text=findings_text, merged=merged is not None)
     exact = backend.counts_exact
+    if merged is not None:
+        return _fit_merged(merged, backend, budget, digest)
     if not digest:
         whole = "\n".join(lines) if numbered else number_lines(lines, first_line)
         if len(whole) <= budget * MAX_CHARS_PER_TOKEN:
@@ -130,6 +139,27 @@ def fit_lines(
     return FittedLog(text, backend.count_tokens(text), POLICY_EXCERPT, why_not_digest + omitted, budget, exact)
 
 
+def _fit_merged(merged: MergedText, backend: Backend, budget: int, digest: bool) -> FittedLog:
+    """Merged files: whole and labelled when they fit, else their digest, else an excerpt."""
+    from logcore.digest import build_merged_digest
+
+    exact = backend.counts_exact
+    labelled = [label_line(merged.label(i), line) for i, line in enumerate(merged.lines)]
+    if not digest:
+        whole = "\n".join(labelled)
+        if len(whole) <= budget * MAX_CHARS_PER_TOKEN:
+            tokens = backend.count_tokens(whole)
+            if tokens <= budget:
+                return FittedLog(whole, tokens, POLICY_WHOLE, [], budget, exact)
+    try:
+        result = build_merged_digest(merged, budget, backend.count_tokens)
+    except LogchatError as too_small:
+        text, omitted = excerpt(labelled, budget, backend.count_tokens, numbered=True, label=merged.label)
+        return FittedLog(text, backend.count_tokens(text), POLICY_EXCERPT, [f"no digest: {too_small}", *omitted],
+                         budget, exact)
+    return FittedLog(result.text, result.tokens, POLICY_DIGEST, list(result.omitted), budget, exact)
+
+
 def _digest_builder() -> Callable | None:
     """The log core's digest once it is installed; the excerpt policy stands in until then."""
     try:
@@ -141,12 +171,14 @@ def _digest_builder() -> Callable | None:
 
 def excerpt(
     lines: Sequence[str], budget: int, count_tokens: Callable[[str], int], *, first_line: int = 1,
-    numbered: bool = False,
+    numbered: bool = False, label: Callable[[int], str] | None = None,
 ) -> tuple[str, list[str]]:
     """Head (25 %), tail (35 %) and the warning/error lines between them, in file order.
 
     Lines are counted one by one and only until the budget is spent, so a huge log costs no
     more than the lines that go in. Gaps are marked in the text itself so the model knows.
+    `label` (optional) names a 0-based line in the gap markers and notes ("b.log:412" over
+    merged files) instead of its number.
     """
     if not numbered:
         lines = [number_line(first_line + i, line) for i, line in enumerate(lines)]
@@ -187,37 +219,52 @@ def excerpt(
             spent += tokens(j)
             keep.add(j)
         j -= 1
-    return _render(lines, sorted(keep), first_line), _omitted_notes(
-        len(lines), len(keep), len(severe), severe_kept, first_line, head_end, j + 1
+    return _render(lines, sorted(keep), first_line, label), _omitted_notes(
+        len(lines), len(keep), len(severe), severe_kept, first_line, head_end, j + 1, label
     )
 
 
-def _render(lines: Sequence[str], kept: list[int], first_line: int) -> str:
+def _render(lines: Sequence[str], kept: list[int], first_line: int,
+            label: Callable[[int], str] | None = None) -> str:
     out: list[str] = []
     previous = -1
     for k in kept:
         if k > previous + 1:
-            out.append(_gap_marker(previous + 1, k, first_line))
+            out.append(_gap_marker(previous + 1, k, first_line, label))
         out.append(lines[k])
         previous = k
     if previous < len(lines) - 1:
-        out.append(_gap_marker(previous + 1, len(lines), first_line))
+        out.append(_gap_marker(previous + 1, len(lines), first_line, label))
     return "\n".join(out)
 
 
-def _gap_marker(start: int, stop: int, first_line: int) -> str:
+def _span(start: int, stop: int, first_line: int, label: Callable[[int], str] | None) -> str:
+    """Lines start..stop-1 (0-based) named for the reader: "lines 5-9", or "a.log:3 to b.log:7"."""
+    if label is None:
+        first, last = start + first_line, stop - 1 + first_line
+        return f"line {first}" if stop - start == 1 else f"lines {first}-{last}"
+    return label(start) if stop - start == 1 else f"{label(start)} to {label(stop - 1)}"
+
+
+def _gap_marker(start: int, stop: int, first_line: int, label: Callable[[int], str] | None = None) -> str:
     n = stop - start
-    first, last = start + first_line, stop - 1 + first_line
-    where = f"line {first}" if n == 1 else f"lines {first}-{last}"
+    where = _span(start, stop, first_line, label)
     return f"[... logchat omitted {n} line{'s' if n != 1 else ''} here ({where}) ...]"
 
 
 def _omitted_notes(
-    total: int, kept: int, severe: int, severe_kept: int, first_line: int, head_end: int, tail_start: int
+    total: int, kept: int, severe: int, severe_kept: int, first_line: int, head_end: int, tail_start: int,
+    label: Callable[[int], str] | None = None,
 ) -> list[str]:
+    if label is None:
+        head = f"{first_line}-{head_end + first_line - 1}"
+        tail = f"{tail_start + first_line}-{total + first_line - 1}"
+    else:
+        head = _span(0, head_end, 0, label) if head_end > 0 else "none"
+        tail = _span(tail_start, total, 0, label) if tail_start < total else "none"
     notes = [
-        f"{total - kept:,} of {total:,} lines left out: kept lines {first_line}-{head_end + first_line - 1} "
-        f"(head), {tail_start + first_line}-{total + first_line - 1} (tail) and "
+        f"{total - kept:,} of {total:,} lines left out: kept lines {head} "
+        f"(head), {tail} (tail) and "
         f"{severe_kept:,} warning/error lines between them"
     ]
     if severe_kept < severe:

@@ -9,6 +9,11 @@ Training format (the original pipeline's): a single user turn
 attached to the first user turn only and later turns carry only the question. When logchat's
 own findings (logcore.findings) come with the log, they open that first turn as a fenced block,
 before the question: the model starts from the evidence instead of searching for it.
+
+Several logs merged by time are shown as one log whose every line names its file and that file's
+own line (`b.log:412 | text`, `label_line`), so the model cites `b.log:412` and the citation
+points into the file a person opens; the system turn says so (`MERGED_NOTE`). One log's messages
+are unchanged byte for byte.
 """
 
 from __future__ import annotations
@@ -75,6 +80,13 @@ FINDINGS_SYSTEM_PROMPT = SYSTEM_PROMPT + (
 )
 
 
+# Over merged files the system turn also says how lines are named.
+MERGED_NOTE = (
+    " The log merges several files by time: each line starts with its file name and its line "
+    "number in that file (b.log:412 | ...). Cite lines the same way, as file:line."
+)
+
+
 class Message(TypedDict):
     role: Literal["system", "user", "assistant"]
     content: str
@@ -95,6 +107,11 @@ def number_line(number: int, line: str) -> str:
     points at the right line of the file.
     """
     return f"{number} | {line}"
+
+
+def label_line(label: str, line: str) -> str:
+    """A line of merged logs as the model reads it: `b.log:412 | line`, its file and own line."""
+    return f"{label} | {line}"
 
 
 def number_lines(lines: Sequence[str], first_line: int = 1) -> str:
@@ -123,8 +140,9 @@ def evidence_text(findings: Any) -> str:
     return findings.brief()
 
 
-def system_prompt(with_findings: bool = False) -> str:
-    return FINDINGS_SYSTEM_PROMPT if with_findings else SYSTEM_PROMPT
+def system_prompt(with_findings: bool = False, merged: bool = False) -> str:
+    """The system turn; `merged` adds how the lines of merged files are named (MERGED_NOTE)."""
+    return (FINDINGS_SYSTEM_PROMPT if with_findings else SYSTEM_PROMPT) + (MERGED_NOTE if merged else "")
 
 
 def findings_block(findings_text: str) -> str:
@@ -162,18 +180,20 @@ def build_messages(
     *,
     system: bool = True,
     findings_text: str = "",
+    merged: bool = False,
 ) -> list[Message]:
     """Messages for a conversation over one log.
 
     Every turn but the last must carry its answer; the last may be open (the question being
     asked now) or answered (a training sample). `findings_text` (Findings.brief()) opens the
-    first user turn; empty, the messages are byte for byte those of a log alone.
+    first user turn; empty, the messages are byte for byte those of a log alone. `merged`: the
+    log is several files merged, its lines labelled `b.log:412 | ...` (the system turn says so).
     """
     if not turns:
         raise ValueError("a conversation needs at least one question")
     messages: list[Message] = []
     if system:
-        messages.append({"role": "system", "content": system_prompt(bool(findings_text.strip()))})
+        messages.append({"role": "system", "content": system_prompt(bool(findings_text.strip()), merged)})
     for i, turn in enumerate(turns):
         if i < len(turns) - 1 and turn.answer is None:
             raise ValueError(f"turn {i + 1} of {len(turns)} has no answer")
@@ -184,6 +204,6 @@ def build_messages(
     return messages
 
 
-def task_messages(task: Task | str, log_text: str, findings_text: str = "") -> list[Message]:
-    """Messages for one of the four one-shot tasks."""
-    return build_messages(log_text, [Turn(task_question(task))], findings_text=findings_text)
+def task_messages(task: Task | str, log_text: str, findings_text: str = "", merged: bool = False) -> list[Message]:
+    """Messages for one of the four one-shot tasks (`merged`: see build_messages)."""
+    return build_messages(log_text, [Turn(task_question(task))], findings_text=findings_text, merged=merged)

@@ -7,35 +7,52 @@ Each step returns data and touches no UI: the CLI prints it to stderr, the app p
 messages from its worker. The findings come first because they are ready long before the
 model's first token, and because a small model answers better when it starts from them; their
 tokens are paid out of the log's budget (models.context.log_budget), never the answer's.
+
+Several logs merged by time (`LogSlice.merged`, a `logcore.merge.MergedText`) go through the same
+steps: the findings are found across the files, the model reads every line labelled with its
+file and own line (`b.log:412 | ...`), and citations of `b.log:412` are checked against that
+file (`LogSlice.file_lines`, passed to `citation_checker(files=...)`). A bare `line N` in such an
+answer means row N of the merged view, the numbering `LogSlice.line_text` keeps.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from models.backend import Backend
 from models.context import POLICY_DIGEST, FittedLog, fit_lines
-from models.prompts import Message, Turn, build_messages, evidence_text, number_line
+from models.prompts import Message, Turn, build_messages, evidence_text, label_line, number_line
 from models.settings import Settings
 
 if TYPE_CHECKING:
     from logcore.findings import Findings
-    from models.citations import Citation, CitationChecker, LineText
+    from logcore.merge import MergedText
+    from models.citations import Citation, CitationChecker, FileLines, LineText
 
 
 @dataclass(frozen=True)
 class LogSlice:
     """The lines an analysis reads. Contiguous lines start at `first_line` (1-based); a
-    non-contiguous selection (filtered lines) carries each line's number in `numbers`."""
+    non-contiguous selection (filtered lines) carries each line's number in `numbers`.
+
+    `merged` (optional): the slice is these merged files (`LogSlice.of_merged`); `lines` are its
+    rows (1-based rows are its line numbers) and each line is shown and cited as `b.log:412`."""
 
     lines: Sequence[str]
     first_line: int = 1
     source: str = ""
     numbers: Sequence[int] | None = None
     notes: tuple[str, ...] = ()
+    merged: MergedText | None = None
+
+    @classmethod
+    def of_merged(cls, merged: MergedText, notes: Sequence[str] = ()) -> LogSlice:
+        """All rows of merged files; the alignment assumptions become notes."""
+        names = " + ".join(source.name for source in merged.sources)
+        return cls(merged.lines, 1, names, None, (*notes, *(a.text for a in merged.alignments)), merged)
 
     @property
     def contiguous(self) -> bool:
@@ -54,8 +71,25 @@ class LogSlice:
     @property
     def model_text(self) -> str:
         """The lines as the model reads them: every line numbered with its number in the file."""
+        if self.merged is not None:
+            return "\n".join(label_line(self.merged.label(i), line) for i, line in enumerate(self.lines))
         numbers = self.numbers if self.numbers is not None else range(self.first_line, self.last_line + 1)
         return "\n".join(number_line(n, line) for n, line in zip(numbers, self.lines))
+
+    def file_lines(self) -> dict[str, FileLines] | None:
+        """Over merged files: each file's name and its lines, for checking `b.log:412`; else None."""
+        if self.merged is None:
+            return None
+        from models.citations import FileLines
+
+        merged = self.merged
+        per_file: list[list[str]] = [[] for _ in merged.sources]
+        for line, (source, _) in zip(merged.lines, merged.origin):
+            per_file[source].append(line)  # origin keeps each file's own order
+        out: dict[str, FileLines] = {}
+        for source, lines in zip(merged.sources, per_file):
+            out[source.name] = FileLines(_lookup(lines), 1, len(lines))
+        return out
 
     def line_text(self) -> LineText:
         """Text of a 1-based file line inside this slice, None outside it (for citation checks)."""
@@ -70,12 +104,23 @@ class LogSlice:
         return by_number.get
 
 
+def _lookup(lines: Sequence[str]) -> LineText:
+    def text(number: int) -> str | None:
+        return lines[number - 1] if 1 <= number <= len(lines) else None
+
+    return text
+
+
 def find_evidence(log: LogSlice) -> Findings | None:
     """The log core's findings for a contiguous slice (milliseconds for thousands of lines);
-    None for a non-contiguous selection, whose gaps would fake bursts and onsets."""
+    None for a non-contiguous selection, whose gaps would fake bursts and onsets. Over merged
+    files, the findings across them."""
     if not log.contiguous or not log.lines:
         return None
-    from logcore.findings import find_incidents
+    from logcore.findings import find_incidents, find_merged_incidents
+
+    if log.merged is not None:
+        return find_merged_incidents(log.merged)
 
     return find_incidents(log.lines, first_line=log.first_line, source=log.source)
 
@@ -93,13 +138,15 @@ class Prepared:
     def digested(self) -> bool:
         return self.fitted.policy == POLICY_DIGEST
 
+    merged: bool = False  # the log is merged files, its lines labelled b.log:412
+
     @property
     def shown(self) -> str:
         """Everything of the log the model reads: for checking what its answer names."""
         return f"{self.findings_text}\n{self.log_text}"
 
     def messages(self, turns: list[Turn]) -> list[Message]:
-        return build_messages(self.log_text, turns, findings_text=self.findings_text)
+        return build_messages(self.log_text, turns, findings_text=self.findings_text, merged=self.merged)
 
 
 def prepare(backend: Backend, log: LogSlice, question: str, settings: Settings, *,
@@ -112,9 +159,10 @@ def prepare(backend: Backend, log: LogSlice, question: str, settings: Settings, 
         lines, question, backend,
         reserve_tokens=settings.max_tokens, budget_tokens=settings.log_tokens,
         first_line=log.first_line, source=log.source, numbered=not log.contiguous,
-        findings_text=findings_text, digest=digest,
+        findings_text=findings_text, digest=digest, merged=log.merged,
     )
-    return Prepared(fitted.text, findings_text, fitted, list(log.notes) + list(fitted.omitted))
+    return Prepared(fitted.text, findings_text, fitted, list(log.notes) + list(fitted.omitted),
+                    merged=log.merged is not None)
 
 
 @dataclass(frozen=True)
@@ -126,15 +174,18 @@ class Piece:
 
 
 def citation_checker(line_text: LineText, first_line: int, last_line: int, *, question: str = "",
-                     source: str = "", shown: str = "") -> CitationChecker:
+                     source: str = "", shown: str = "",
+                     files: Mapping[str, FileLines] | None = None) -> CitationChecker:
     """The one citation checker (models.citations) over lines first_line..last_line.
 
     The question's words and the file name are no claims about a line; `shown` (the log text and
-    findings the model read) tells which names the log really uses, so they are checked too."""
+    findings the model read) tells which names the log really uses, so they are checked too.
+    `files` (optional; `LogSlice.file_lines()` of a merged slice): the merged files by name, so
+    `b.log:412` is checked against b.log's own line 412."""
     from models.citations import CitationChecker
 
     return CitationChecker(line_text, first_line=first_line, last_line=last_line,
-                           exempt=f"{question}\n{source}", shown=shown)
+                           exempt=f"{question}\n{source}", shown=shown, files=files)
 
 
 def stream_answer(backend: Backend, messages: list[Message], settings: Settings, *,
