@@ -342,9 +342,12 @@ class MergedLog:
     def add(self, log: LogFile, name: str | None = None) -> None:
         """A file joining the merge, while following too: it is indexed here, its lines take
         their places by time, and the next poll_follow reports the rows from its first one on."""
-        name = name or short_names([*(s.path for s in self.sources), _path_of(log)])[-1]
+        path = _path_of(log)
+        if path != "<stdin>" and any(os.path.realpath(s.path) == os.path.realpath(path) for s in self.sources):
+            raise LogchatError(f"{path} is already in the merge; nothing to add")
+        name = name or short_names([*(s.path for s in self.sources), path])[-1]
         if name in {s.name for s in self.sources}:
-            raise LogchatError(f"{name} is already in the merge; give the joining file another name")
+            raise LogchatError(f"{name} is already a name in the merge; give the joining file another name")
         log.index(background=False)
         facts = _facts_of(log)
         with self._lock:
@@ -486,8 +489,8 @@ class MergedLog:
 
 
 def _take(keys: FileKeys, update: FollowUpdate) -> int | None:
-    """Hold a followed file's new lines; the lowest floor of any line that is new or reads or
-    sorts differently now (None: nothing changed). No row with a key below it changed."""
+    """Hold a followed file's new lines; a key no line that is new, or reads or sorts differently
+    now, was or is below (None: nothing changed). Rows with keys below it did not move."""
     old_n = keys.n
     low = None
     if update.rewritten and old_n:
@@ -505,9 +508,10 @@ def _take(keys: FileKeys, update: FollowUpdate) -> int | None:
         changed = next((j for j, (a, b) in enumerate(zip(before, keys.block(last))) if a != b), None)
         if changed is not None:
             first = min(first, last * KEY_BLOCK + changed)
-    k = first // KEY_BLOCK
-    floor = keys.floors[k] if k < len(keys.floors) else keys.last_floor()
-    return floor if low is None else min(low, floor)
+    if first >= keys.n:
+        return low
+    now = keys.key(first)  # later lines of the file sort at or after it; capping only lowers keys
+    return now if low is None else min(low, now)
 
 
 def _path_of(log: LogFile) -> str:

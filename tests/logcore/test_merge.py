@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from logcore.merge import merge_texts, short_names
+from logcore.errors import LogchatError, LogInputError
+from logcore.merge import MergedLog, merge_texts, short_names
 from logcore.merge_keys import KEY_BLOCK, Clock, align, file_facts, monotone_keys
 from logcore.reader import LogFile
 
@@ -111,3 +112,184 @@ def test_monotone_keys_never_decrease_on_a_jumping_file() -> None:
     keys = monotone_keys(raw)
     assert all(a <= b for a, b in zip(keys, keys[1:]))
     assert keys[-1] <= max(v for v in raw if v is not None)
+
+
+# -- MergedLog: the lazy view over line indexes -----------------------------------------------
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    with path.open("a") as f:
+        f.write("".join(line + "\n" for line in lines))
+
+
+def _random_file(rng: random.Random, layout: str, n: int, jumpy: bool) -> list[str]:
+    """Lines in one layout: stamps that mostly rise (ties included), some lines without a stamp
+    (traces), and, when `jumpy`, clocks that step back."""
+    lines, t = [], 36_000
+    for i in range(n):
+        if rng.random() < 0.12:
+            lines.append(f"\tat com.example.Frame{i}(Frame.java:{i})")
+            continue
+        t += rng.choice((0, 0, 1, 2, 5))
+        if jumpy and rng.random() < 0.05:
+            t -= rng.randrange(1, 40)
+        h, m, s = t // 3600 % 24, t // 60 % 60, t % 60
+        if layout == "iso":
+            lines.append(f"2024-06-14 {h:02d}:{m:02d}:{s:02d},000 INFO svc: event {i}")
+        elif layout == "zoned":  # the same moments written two hours ahead, with the offset
+            lines.append(f"2024-06-14T{(h + 2) % 24:02d}:{m:02d}:{s:02d}+02:00 WARN proxy: event {i}")
+        else:
+            lines.append(f"Jun 14 {h:02d}:{m:02d}:{s:02d} host app[7]: event {i}")
+    return lines
+
+
+def _naive(texts: list[list[str]], clocks: list[Clock]) -> list[tuple[int, int]]:
+    """The reference: every line's key, one full sort of (key, file, line)."""
+    triples = [(key, s, i) for s, (lines, clock) in enumerate(zip(texts, clocks))
+               for i, key in enumerate(monotone_keys([clock.key(line) for line in lines]))]
+    return [(s, i) for _, s, i in sorted(triples)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    layouts = ["iso", "zoned", "syslog"]
+    texts = [_random_file(rng, layout, rng.randrange(1, 4 * KEY_BLOCK), jumpy=seed != 1) for layout in layouts]
+    paths = [_write(tmp_path / f"{layout}.log", lines) for layout, lines in zip(layouts, texts)]
+    with MergedLog.open(paths, utc_offset=UTC) as merged:
+        merged.index(background=False)
+        clocks = [keys.clock for keys in merged._files]
+        expected = _naive(texts, clocks)
+        total = len(expected)
+        assert merged.line_count == total and merged.indexing_done
+        flat = [texts[s][i] for s, i in expected]
+        for _ in range(60):
+            start = rng.randrange(total)
+            stop = min(total, start + rng.randrange(1, 80))
+            assert merged.lines(start, stop) == flat[start:stop]
+            row = rng.randrange(total)
+            assert merged.origin(row) == expected[row]
+            assert merged.row_of(*expected[row]) == row
+        keys = sorted(k for s, lines in enumerate(texts)
+                      for k in monotone_keys([clocks[s].key(line) for line in lines]))
+        for _ in range(30):
+            moment = datetime(2024, 6, 14, 10) + timedelta(seconds=rng.randrange(-60, 4000))
+            want = sum(1 for k in keys if k < (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1))
+            assert merged.row_at_time(moment) == want
+        assert merged.lines(total - 3, total + 10) == flat[-3:]
+        assert merged.tail_lines(2) == flat[-2:]
+        assert merged.display_name == "iso.log + zoned.log + syslog.log"
+
+
+def test_monotone_files_merge_exactly_by_their_own_stamps(tmp_path: Path) -> None:
+    """Without a step back, the keys are the stamps themselves: check against stamps read here."""
+    rng = random.Random(7)
+    texts = [_random_file(rng, "iso", 700, jumpy=False) for _ in range(3)]
+    paths = [_write(tmp_path / f"{n}.log", lines) for n, lines in zip("abc", texts)]
+
+    def stamps(lines: list[str]) -> list[str]:
+        out, last = [], ""
+        for line in lines:
+            last = line[:23] if line[:4] == "2024" else last
+            out.append(last)
+        return out
+
+    expected = sorted((stamp, s, i) for s, lines in enumerate(texts) for i, stamp in enumerate(stamps(lines)))
+    with MergedLog.open(paths) as merged:
+        merged.index(background=False)
+        assert [merged.origin(r) for r in range(merged.line_count)] == [(s, i) for _, s, i in expected]
+
+
+def test_stack_traces_stay_under_their_record_in_the_view(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.log", [_iso(1, "a1"), _iso(4, "ERROR boom"), "java.lang.Error: x",
+                                    "\tat A.b(A.java:1)", _iso(9, "a3")])
+    b = _write(tmp_path / "b.log", [_iso(2, "b1"), _iso(4, "b2"), _iso(5, "b3")])
+    with MergedLog.open([a, b]) as merged:
+        merged.index(background=False)
+        labels = [merged.label(i) for i in range(merged.line_count)]
+    assert labels == ["a.log:1", "b.log:1", "a.log:2", "a.log:3", "a.log:4", "b.log:2", "b.log:3", "a.log:5"]
+
+
+def test_year_from_the_modification_time_is_noted(tmp_path: Path) -> None:
+    one = _write(tmp_path / "one.log", ["Mar  3 10:00:00 h a[1]: x", "Mar  3 10:00:02 h a[1]: z"])
+    two = _write(tmp_path / "two.log", ["Mar  3 10:00:01 h b[1]: y"])
+    mtime = datetime(2023, 7, 1).timestamp()
+    for path in (one, two):
+        os.utime(path, (mtime, mtime))
+    with MergedLog.open([one, two]) as merged:
+        merged.index(background=False)
+        assert [a.text for a in merged.alignments] == [
+            "one.log has no year: read as 2023 (its modification year)",
+            "two.log has no year: read as 2023 (its modification year)"]
+        assert merged.lines(0, 3) == ["Mar  3 10:00:00 h a[1]: x", "Mar  3 10:00:01 h b[1]: y",
+                                      "Mar  3 10:00:02 h a[1]: z"]
+        assert merged.row_at_time(datetime(2023, 3, 3, 10, 0, 1)) == 1
+        assert merged.row_at_time(datetime(2024, 3, 3, 10, 0, 1)) == 3
+
+
+def test_following_merges_new_lines_and_reports_rows_that_moved(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.log", [_iso(1, "a1"), _iso(10, "a2")])
+    b = _write(tmp_path / "b.log", [_iso(5, "b1")])
+    with MergedLog.open([a, b]) as merged:
+        merged.follow()
+        assert merged.following and merged.line_count == 3
+        _append(a, [_iso(12, "a3")])
+        update = merged.poll_follow()
+        assert (update.start, update.stop, update.rewritten) == (3, 4, False)
+        revision = merged.revision
+        _append(b, [_iso(6, "b2 (late, sorts before a2)")])
+        update = merged.poll_follow()
+        assert update.rewritten and update.start <= 2 and update.stop == update.count == 5
+        assert merged.revision == revision + 1
+        assert [merged.label(i) for i in range(5)] == ["a.log:1", "b.log:1", "b.log:2", "a.log:2", "a.log:3"]
+        update = merged.poll_follow()
+        assert (update.start, update.stop, update.rewritten) == (5, 5, False)
+
+
+def test_a_file_joins_while_following(tmp_path: Path) -> None:
+    a = _write(tmp_path / "a.log", [_iso(1, "a1"), _iso(10, "a2")])
+    b = _write(tmp_path / "b.log", [_iso(5, "b1")])
+    c = _write(tmp_path / "c.log", [_iso(7, "c1"), "  continued", _iso(20, "c2")])
+    with MergedLog.open([a, b]) as merged:
+        merged.follow()
+        merged.add(LogFile.open(c))
+        update = merged.poll_follow()
+        assert update.rewritten and update.start <= 2 and update.count == 6
+        assert [merged.label(i) for i in range(6)] == ["a.log:1", "b.log:1", "c.log:1", "c.log:2", "a.log:2",
+                                                       "c.log:3"]
+        assert merged.display_name == "a.log + b.log + c.log"
+        _append(c, [_iso(21, "c3")])
+        assert merged.poll_follow().stop == 7 and merged.line(6).endswith("c3")
+        with LogFile.open(b) as again, pytest.raises(LogchatError, match="already in the merge"):
+            merged.add(again)
+
+
+def test_a_file_that_cannot_be_read_names_itself_and_leaves_nothing_open(tmp_path: Path) -> None:
+    good = _write(tmp_path / "good.log", [_iso(1, "ok")])
+    fds_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(LogInputError, match="missing.log does not exist"):
+        MergedLog.open([good, tmp_path / "missing.log"])
+    binary = tmp_path / "core.bin"
+    binary.write_bytes(b"\x7fELF\x00\x00\x01" * 200)
+    with pytest.raises(LogInputError, match="core.bin"):
+        MergedLog.open([good, binary])
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+    with pytest.raises(LogchatError, match="nothing to merge"):
+        MergedLog([])
+
+
+def test_rows_appear_while_the_files_are_still_being_indexed(tmp_path: Path) -> None:
+    """Before indexing ends, only rows no later line can precede are counted; at the end, all."""
+    rng = random.Random(11)
+    texts = [_random_file(rng, "iso", 3000, jumpy=False) for _ in range(2)]
+    paths = [_write(tmp_path / f"{n}.log", lines) for n, lines in zip("ab", texts)]
+    with MergedLog.open(paths) as merged:
+        early = merged.line_count
+        shown = merged.lines(0, early)
+        merged.index(background=False)
+        assert merged.lines(0, early) == shown
+        assert merged.line_count == 6000 >= early
