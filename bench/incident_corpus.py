@@ -17,8 +17,11 @@ Design rules, so the corpus tests mechanisms rather than keywords:
 Run `python bench/incident_corpus.py DIR [--seed N]` to write the corpus (one `.log` per
 incident and `truth.json`) and `--large FILE` for the 1M-line timing log.
 
-Issue 13 (multi-file incidents) extends `Incident` with more files: `lines` is the first file,
-and a `files` mapping can carry the others with truth line numbers qualified by file name.
+Multi-file incidents (issue 13; `generate_multi_corpus`): the cause is logged by one program and
+the flood by others, each file with its own traffic, noise, layout and clock (one writes local
+time with a +02:00 offset, two write no year). Their truth names lines as (file, line). They
+were written from how the failures look in real systems, without reading the finder.
+`python bench/incident_corpus.py DIR --multi` writes them too (one folder per incident).
 """
 
 from __future__ import annotations
@@ -1023,15 +1026,389 @@ def write_large_log(path: Path | str, lines: int = 1_000_000, seed: int = 0) -> 
     return Truth("spring-boot", tuple(triggers), onset, plan.explanation, "pool_exhaustion")
 
 
+# ---------------------------------------------------------------------------------------------
+# Multi-file incidents: the cause in one program's log, the flood in the others'
+
+
+@dataclass(frozen=True)
+class Service:
+    """One program of a multi-file incident: its own traffic, noise, layout and clock."""
+
+    file: str  # the file's name, e.g. "db.log"
+    layout_name: str
+    layout: Layout
+    background: Weighted
+    noise: Weighted
+    gap_s: float = 1.5
+    noise_share: float = 0.05
+    zone: timezone = timezone.utc  # the clock its stamps are written in (the layout prints it or not)
+
+
+@dataclass
+class MultiPlan:
+    services: list[Service]
+    trigger_file: str
+    trigger: list[Step]  # relative to the trigger time, written by trigger_file
+    consequences: dict[str, tuple[float, float, Weighted]]  # file -> (share of events, lag s, makers)
+    explanation: tuple[tuple[str, ...], ...]
+    delay_s: float  # last trigger step -> first consequence (in the first file of `consequences`)
+    flood_s: float
+    flood_events: int
+    recovery: list[Step] = field(default_factory=list)  # relative to the end of the flood, trigger_file
+
+
+@dataclass(frozen=True)
+class MultiTruth:
+    layouts: tuple[str, ...]  # per file, in file order
+    triggers: tuple[tuple[str, int], ...]  # (file, 1-based line)
+    onset: tuple[str, int]  # the first consequence line, in the file that logged it first
+    explanation: tuple[tuple[str, ...], ...]
+    scenario: str
+
+    def explained_by(self, answer: str) -> bool:
+        low = answer.lower()
+        return all(any(word.lower() in low for word in group) for group in self.explanation)
+
+
+@dataclass(frozen=True)
+class MultiIncident:
+    name: str
+    files: list[tuple[str, list[str]]]  # (file name, lines), in the order the files are given
+    truth: MultiTruth
+    roles: dict[str, tuple[str, ...]]  # file -> per line: one of ROLES
+    quiet: dict[str, int]  # file -> lines written before the trigger (the quiet part)
+    number: int = 0
+
+    @property
+    def layout(self) -> str:
+        return " + ".join(self.truth.layouts)
+
+
+def _zoned_json(t: datetime, m: Msg) -> list[str]:
+    """JSON lines stamped in the service's local time with its offset (e.g. +02:00)."""
+    record = {"time": t.isoformat(timespec="milliseconds"), "level": m.level.lower(), "logger": m.source,
+              "message": m.text, **m.fields}
+    return [json.dumps(record, separators=(",", ":"))]
+
+
+def db_restart(d: Draw) -> MultiPlan:
+    """The database is restarted (a fast shutdown, back a minute later): the app's pool cannot
+    connect and times out, the proxy in front of the app answers 504 and 502."""
+    pg = f"postgres[{d.n(2000, 2999)}]"
+    db = d.pick(["db-01", "pg-main", "orders-db"])
+    pool = d.pick(["HikariPool-1", "OrdersPool"])
+    ctl, hik = "c.e.shop.web.OrderController", "com.zaxxer.hikari.pool.HikariPool"
+    who = lambda: f"user=shop database=orders host=10.4.{d.n(1, 3)}.{d.n(10, 60)}"  # noqa: E731
+    db_svc = Service("db.log", "postgresql", postgres, background=[
+        (5, "bg:stmt", lambda: Msg("INFO", pg, f"duration: {d.n(1, 40)}.{d.n(100, 999)} ms  statement: SELECT * FROM orders WHERE customer_id = {d.n(100, 9999)}")),
+        (2, "bg:conn", lambda: Msg("INFO", pg, f"connection authorized: {who()}")),
+        (1, "bg:ckpt", lambda: Msg("INFO", pg, f"checkpoint complete: wrote {d.n(20, 900)} buffers ({d.n(0, 5)}.{d.n(0, 9)}%); 0 WAL file(s) added")),
+    ], noise=[
+        (3, "noise:dup", lambda: Msg("ERROR", pg, "duplicate key value violates unique constraint \"orders_idempotency_key\"")),
+        (2, "noise:reset", lambda: Msg("INFO", pg, "could not receive data from client: Connection reset by peer")),
+        (1, "noise:notx", lambda: Msg("WARN", pg, "there is no transaction in progress")),
+    ], gap_s=2.0)
+    app = Service("app.log", "spring-boot", spring_boot, background=[
+        (5, "bg:get", lambda: Msg("INFO", ctl, f"GET /api/orders/{d.n(1000, 99999)} -> 200 ({d.n(8, 90)} ms)")),
+        (2, "bg:post", lambda: Msg("INFO", ctl, f"POST /api/orders -> 201 ({d.n(40, 220)} ms)")),
+        (1, "bg:pool", lambda: Msg("DEBUG", hik, f"{pool} - Pool stats (total=20, active={d.n(1, 8)}, idle={d.n(10, 19)}, waiting=0)")),
+    ], noise=web_noise(d, lambda s, t: Msg("ERROR", "c.e.shop.client.PaymentClient", t),
+                       lambda s, t: Msg("WARN", ctl, t), lambda s, t: Msg("INFO", ctl, t), "payment-service"), gap_s=0.9)
+    ua = ["Mozilla/5.0 (X11; Linux x86_64)", "shop-app/6.2 (iOS)", "curl/8.5.0"]
+    acc = lambda path, status, rt: Msg("INFO", "access", f"GET {path} HTTP/1.1", {  # noqa: E731
+        "ip": d.ip("203.0"), "status": status, "bytes": d.n(200, 9000), "ua": d.pick(ua), "rt": rt})
+    proxy = Service("proxy.log", "nginx-access-error", nginx, background=[
+        (6, "bg:ok", lambda: acc(f"/api/orders/{d.n(1000, 99999)}", 200, round(d.r.uniform(0.01, 0.1), 3))),
+        (2, "bg:static", lambda: acc(d.pick(["/static/app.js", "/img/logo.svg", "/"]), 200, 0.001)),
+    ], noise=[
+        (3, "noise:404", lambda: acc(d.pick(["/favicon.ico", "/wp-login.php"]), 404, 0.001)),
+        (1, "noise:buffered", lambda: Msg("WARN", "nginx", f"*{d.n(1000, 9999)} an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/3/0{d.n(1, 9)}/000000{d.n(1000, 9999)} while reading upstream")),
+    ], gap_s=0.7)
+    kind = d.pick(["fast", "smart"])
+    trigger = [Step(0, "trigger:shutdown", Msg("INFO", pg, f"received {kind} shutdown request")),
+               Step(0.01, "trigger:abort", Msg("INFO", pg, "aborting any active transactions")),
+               Step(0.05, "trigger:terminate", Msg("FATAL", pg, "terminating connection due to administrator command")),
+               Step(0.4, "trigger:down", Msg("INFO", pg, "database system is shut down"))]
+    upstream = f"http://10.0.2.{d.n(10, 40)}:8080"
+    return MultiPlan(
+        services=[proxy, app, db_svc], trigger_file="db.log", trigger=trigger,
+        consequences={
+            "app.log": (0.6, 0.0, [
+                (3, "cons:pool-timeout", lambda: Msg("WARN", hik, f"{pool} - Connection is not available, request timed out after 30000ms.")),
+                (2, "cons:refused", lambda: Msg("ERROR", "com.zaxxer.hikari.pool.PoolBase", f"{pool} - Failed to validate connection (Connection to {db}:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.)")),
+                (2, "cons:500", lambda: Msg("ERROR", ctl, f"GET /api/orders/{d.n(1000, 99999)} -> 500 ({d.n(30000, 30100)} ms)")),
+            ]),
+            "proxy.log": (0.4, 25.0, [
+                (3, "cons:504", lambda: acc(f"/api/orders/{d.n(1000, 99999)}", 504, 30.0)),
+                (2, "cons:timeout", lambda: Msg("ERROR", "nginx", f"*{d.n(1000, 9999)} upstream timed out (110: Connection timed out) while reading response header from upstream, client: {d.ip('203.0')}, server: shop.example.com, request: \"GET /api/orders HTTP/1.1\", upstream: \"{upstream}/api/orders\"")),
+            ]),
+        },
+        recovery=[Step(0, "recovery:ready", Msg("INFO", pg, "database system is ready to accept connections"))],
+        delay_s=d.n(1, 4), flood_s=d.n(60, 150), flood_events=d.n(80, 120),
+        explanation=(("shutdown", "shut down", "restart"), ("database", "postgres", db)),
+    )
+
+
+def config_push(d: Draw) -> MultiPlan:
+    """A config agent (writing local time, +02:00) pushes a revision that points the app at a
+    new payments endpoint where nothing listens: the app's calls are refused, the gateway 502s."""
+    rev = d.n(2000, 2999)
+    new = f"10.9.{d.n(3, 9)}.{d.n(10, 99)}:8443"
+    berlin = timezone(timedelta(hours=2))
+    agent = Service("agent.log", "json-local-offset", _zoned_json, background=[
+        (5, "bg:poll", lambda: Msg("INFO", "agent.poll", "config poll: no change", {"revision": f"r-{rev - 1}"})),
+        (2, "bg:beat", lambda: Msg("INFO", "agent.heartbeat", "heartbeat sent", {"latency_ms": d.n(2, 40)})),
+    ], noise=[
+        (3, "noise:poll-fail", lambda: Msg("ERROR", "agent.poll", "config poll failed, will retry", {"error": "context deadline exceeded"})),
+        (1, "noise:clock", lambda: Msg("WARN", "agent.ntp", "clock offset above 50ms", {"offset_ms": d.n(51, 90)})),
+    ], gap_s=6.0, noise_share=0.08, zone=berlin)
+    app = Service("app.log", "logfmt", logfmt, background=[
+        (5, "bg:auth", lambda: Msg("INFO", "payments", "payment authorized", {"order": f"o-{d.n(10000, 99999)}", "ms": d.n(30, 200)})),
+        (2, "bg:req", lambda: Msg("INFO", "http", "request done", {"path": "/api/cart", "status": 200, "ms": d.n(2, 40)})),
+    ], noise=web_noise(d, lambda s, t: Msg("ERROR", s, t), lambda s, t: Msg("WARN", s, t),
+                       lambda s, t: Msg("INFO", s, t), "fraud-check"), gap_s=1.0)
+    gw = Service("gateway.log", "nginx-access-error", nginx, background=[
+        (6, "bg:ok", lambda: Msg("INFO", "access", "POST /api/checkout HTTP/1.1", {"ip": d.ip("198.51"), "status": 200, "bytes": d.n(300, 900), "ua": "shop-app/6.2 (iOS)", "rt": round(d.r.uniform(0.05, 0.3), 3)})),
+        (2, "bg:cart", lambda: Msg("INFO", "access", "GET /api/cart HTTP/1.1", {"ip": d.ip("198.51"), "status": 200, "bytes": d.n(300, 900), "ua": "curl/8.5.0", "rt": 0.01})),
+    ], noise=[(3, "noise:404", lambda: Msg("INFO", "access", "GET /.env HTTP/1.1", {"ip": d.ip("203.0"), "status": 404, "bytes": 150, "ua": "curl/8.5.0", "rt": 0.001}))],
+        gap_s=0.8)
+    trigger = [Step(0, "trigger:applied", Msg("INFO", "agent.apply", d.pick([
+                   f"applied config revision r-{rev}: payments.upstream = {new}",
+                   f"config revision r-{rev} applied (payments endpoint now {new})"]), {"revision": f"r-{rev}"})),
+               Step(0.6, "trigger:reload", Msg("INFO", "agent.apply", "reloaded service payments-api with new config", {"revision": f"r-{rev}"}))]
+    return MultiPlan(
+        services=[gw, app, agent], trigger_file="agent.log", trigger=trigger,
+        consequences={
+            "app.log": (0.6, 0.0, [
+                (3, "cons:refused", lambda: Msg("ERROR", "payments", "authorization call failed", {"error": f"dial tcp {new}: connect: connection refused", "order": f"o-{d.n(10000, 99999)}"})),
+                (1, "cons:breaker", lambda: Msg("WARN", "payments", "circuit breaker open for payments upstream", {"failures": d.n(5, 50)})),
+            ]),
+            "gateway.log": (0.4, 0.5, [
+                (3, "cons:502", lambda: Msg("INFO", "access", "POST /api/checkout HTTP/1.1", {"ip": d.ip("198.51"), "status": 502, "bytes": 157, "ua": "shop-app/6.2 (iOS)", "rt": round(d.r.uniform(0.001, 0.02), 3)})),
+            ]),
+        },
+        recovery=[Step(0, "recovery:rollback", Msg("INFO", "agent.apply", f"applied config revision r-{rev + 1}: rollback of r-{rev}", {"revision": f"r-{rev + 1}"}))],
+        delay_s=d.n(1, 5), flood_s=d.n(150, 300), flood_events=d.n(90, 140),
+        explanation=(("config", "revision", f"r-{rev}"), ("refused", new, "endpoint", "upstream")),
+    )
+
+
+def oom_kill(d: Draw) -> MultiPlan:
+    """The kernel's OOM killer ends the cache on the node (syslog, no year): the app's cache
+    calls are refused and fall through to the database, the API answers slowly and with 503s."""
+    pid = d.n(3000, 9000)
+    node = Service("node.log", "syslog-rfc3164", rfc3164, background=[
+        (4, "bg:ssh", lambda: Msg("INFO", "sshd", f"Accepted publickey for deploy from 10.4.{d.n(0, 9)}.{d.n(2, 250)} port {d.n(30000, 60000)} ssh2: ED25519 SHA256:{d.hexid(12)}")),
+        (3, "bg:session", lambda: Msg("INFO", "systemd[1]", f"Started Session {d.n(100, 999)} of User deploy.")),
+        (2, "bg:cron", lambda: Msg("INFO", f"CRON[{d.n(2000, 9000)}]", "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)")),
+    ], noise=[
+        (3, "noise:invalid", lambda: Msg("WARN", "sshd", f"Invalid user admin from 203.0.{d.n(0, 9)}.{d.n(2, 250)} port {d.n(30000, 60000)}")),
+        (2, "noise:syn", lambda: Msg("WARN", "kernel", "TCP: request_sock_TCP: Possible SYN flooding on port 443. Sending cookies.  Check SNMP counters.")),
+        (1, "noise:ntp", lambda: Msg("ERROR", "chronyd", "Could not connect to NTP server 10.4.0.1: Connection timed out")),
+    ], gap_s=4.0, noise_share=0.08)
+    app = Service("app.log", "go-zap-console", go_zap, background=[
+        (5, "bg:hit", lambda: Msg("DEBUG", "cache/client.go:77", "cache hit", {"key": f"product:{d.n(1000, 9999)}"})),
+        (4, "bg:req", lambda: Msg("INFO", "http/server.go:112", "request completed", {"path": "/v1/products", "status": 200, "duration_ms": d.n(2, 30)})),
+    ], noise=[
+        (3, "noise:404", lambda: Msg("WARN", "http/server.go:112", "request completed", {"path": f"/v1/products/{d.hexid(4)}", "status": 404, "duration_ms": 1})),
+        (2, "noise:retry", lambda: Msg("ERROR", "search/client.go:41", "search call failed, will retry", {"error": "context deadline exceeded"})),
+    ], gap_s=0.6)
+    api = Service("api.log", "nginx-access-error", nginx, background=[
+        (6, "bg:ok", lambda: Msg("INFO", "access", f"GET /v1/products/{d.n(1000, 9999)} HTTP/1.1", {"ip": d.ip("203.0"), "status": 200, "bytes": d.n(500, 4000), "ua": "Mozilla/5.0 (X11; Linux x86_64)", "rt": round(d.r.uniform(0.003, 0.04), 3)})),
+    ], noise=[(2, "noise:404", lambda: Msg("INFO", "access", "GET /favicon.ico HTTP/1.1", {"ip": d.ip("203.0"), "status": 404, "bytes": 150, "ua": "Mozilla/5.0 (X11; Linux x86_64)", "rt": 0.001}))],
+        gap_s=0.7)
+    trigger = [Step(0, "trigger:invoked", Msg("WARN", "kernel", "redis-server invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0")),
+               Step(0.02, "trigger:killed", Msg("ERROR", "kernel", f"Out of memory: Killed process {pid} (redis-server) total-vm:{d.n(7, 9)}123456kB, anon-rss:{d.n(6, 7)}901234kB, file-rss:0kB, shmem-rss:0kB, UID:112 pgtables:15800kB oom_score_adj:0")),
+               Step(0.1, "trigger:exited", Msg("INFO", "systemd[1]", "redis-server.service: Main process exited, code=killed, status=9/KILL"))]
+    return MultiPlan(
+        services=[api, app, node], trigger_file="node.log", trigger=trigger,
+        consequences={
+            "app.log": (0.65, 0.0, [
+                (3, "cons:refused", lambda: Msg("ERROR", "cache/client.go:77", "cache get failed", {"error": "dial tcp 127.0.0.1:6379: connect: connection refused"})),
+                (2, "cons:fallback", lambda: Msg("WARN", "catalog/service.go:58", "cache unavailable, reading from database", {"key": f"product:{d.n(1000, 9999)}"})),
+                (1, "cons:503", lambda: Msg("ERROR", "http/server.go:112", "request failed", {"path": "/v1/products", "status": 503, "duration_ms": d.n(900, 5000)})),
+            ]),
+            "api.log": (0.35, 1.0, [
+                (3, "cons:503", lambda: Msg("INFO", "access", f"GET /v1/products/{d.n(1000, 9999)} HTTP/1.1", {"ip": d.ip("203.0"), "status": 503, "bytes": 190, "ua": "Mozilla/5.0 (X11; Linux x86_64)", "rt": round(d.r.uniform(0.9, 5.0), 3)})),
+            ]),
+        },
+        recovery=[Step(0, "recovery:restart", Msg("INFO", "systemd[1]", "redis-server.service: Scheduled restart job, restart counter is at 1.")),
+                  Step(0.5, "recovery:started", Msg("INFO", "systemd[1]", "Started redis-server.service - Advanced key-value store."))],
+        delay_s=d.n(0, 2), flood_s=d.n(40, 120), flood_events=d.n(80, 130),
+        explanation=(("oom", "out of memory", "killed"), ("redis", "cache")),
+    )
+
+
+def schema_change(d: Draw) -> MultiPlan:
+    """The schema registry (klog, no year) accepts an incompatible schema version after its
+    compatibility check is turned off: the consumer cannot deserialize, its lag grows."""
+    version, sid = d.n(6, 12), d.n(1100, 1999)
+    registry = Service("registry.log", "klog", klog, background=[
+        (5, "bg:get", lambda: Msg("INFO", "handler.go:88", "served request", {"path": f"/schemas/ids/{d.n(1000, 1099)}", "status": 200})),
+        (2, "bg:check", lambda: Msg("INFO", "compat.go:41", "compatibility check passed", {"subject": d.pick(["payments-value", "users-value"])})),
+    ], noise=[
+        (3, "noise:404", lambda: Msg("WARN", "handler.go:88", "subject not found", {"subject": "test-value", "status": 404})),
+        (1, "noise:retry", lambda: Msg("ERROR", "store.go:120", "write to _schemas failed, retrying", {"error": "NOT_LEADER_OR_FOLLOWER"})),
+    ], gap_s=3.0, noise_share=0.08)
+    group = "orders-consumer"
+    consumer = Service("consumer.log", "kafka-log4j", kafka, background=[
+        (5, "bg:commit", lambda: Msg("INFO", "[Consumer clientId=orders-consumer-1, groupId=orders-consumer]", f"Committed offset {d.n(80000, 99999)} for partition orders-{d.n(0, 5)}")),
+        (3, "bg:processed", lambda: Msg("INFO", "c.e.orders.OrderListener", f"processed order o-{d.n(10000, 99999)} in {d.n(2, 40)} ms")),
+    ], noise=[
+        (3, "noise:rebalance", lambda: Msg("WARN", "[Consumer clientId=orders-consumer-1, groupId=orders-consumer]", "Offset commit failed on partition orders-2 at offset 88000: The request timed out.")),
+        (1, "noise:dup", lambda: Msg("ERROR", "c.e.orders.OrderListener", f"duplicate order o-{d.n(10000, 99999)} ignored")),
+    ], gap_s=0.8)
+    lag = Service("lag.log", "logfmt", logfmt, background=[
+        (5, "bg:lag", lambda: Msg("INFO", "lag-exporter", "consumer group lag", {"group": group, "topic": "orders", "lag": d.n(0, 40)})),
+    ], noise=[(1, "noise:scrape", lambda: Msg("WARN", "lag-exporter", "scrape took longer than interval", {"ms": d.n(5100, 6000)}))],
+        gap_s=5.0)
+    trace = (f"org.apache.kafka.common.errors.SerializationException: Error deserializing Avro message for id {sid}",
+             "Caused by: org.apache.avro.AvroTypeException: Found long, expecting union",
+             "\tat org.apache.avro.io.ResolvingDecoder.doAction(ResolvingDecoder.java:308)")
+    trigger = [Step(0, "trigger:compat", Msg("INFO", "compat.go:77", "compatibility level changed", {"subject": "orders-value", "from": "BACKWARD", "to": "NONE", "user": "ci-bot"})),
+               Step(d.n(20, 90), "trigger:register", Msg("INFO", "register.go:52", d.pick(["registered new schema version", "schema version registered"]), {"subject": "orders-value", "version": version, "id": sid}))]
+    return MultiPlan(
+        services=[consumer, lag, registry], trigger_file="registry.log", trigger=trigger,
+        consequences={
+            "consumer.log": (0.8, 0.0, [
+                (3, "cons:deser", lambda: Msg("ERROR", "[Consumer clientId=orders-consumer-1, groupId=orders-consumer]", f"Error deserializing key/value for partition orders-{d.n(0, 5)} at offset {d.n(88000, 89999)}. If needed, please seek past the record to continue consumption.", trace=trace)),
+                (1, "cons:retry", lambda: Msg("WARN", "c.e.orders.OrderListener", f"retrying failed record in partition orders-{d.n(0, 5)}")),
+            ]),
+            "lag.log": (0.2, 20.0, [
+                (1, "cons:lag", lambda: Msg("WARN", "lag-exporter", "consumer group lag above threshold", {"group": group, "topic": "orders", "lag": d.n(2000, 90000)})),
+            ]),
+        },
+        delay_s=d.n(2, 20), flood_s=d.n(200, 400), flood_events=d.n(90, 140),
+        explanation=(("schema",), ("orders-value", "deserializ", "avro", str(sid))),
+    )
+
+
+MULTI_CATALOG: list[tuple[str, Callable[[Draw], MultiPlan]]] = [
+    ("db-restart", db_restart),
+    ("config-push", config_push),
+    ("oom-kill", oom_kill),
+    ("schema-change", schema_change),
+]
+
+
+def _multi_planned(d: Draw, plan: MultiPlan, trigger_at: datetime) -> dict[str, list[tuple[datetime, str, str, Msg]]]:
+    """Per file: the trigger and recovery (trigger_file) and each file's share of the flood."""
+    jitter = lambda: timedelta(microseconds=d.n(0, 4999))  # noqa: E731
+    out: dict[str, list[tuple[datetime, str, str, Msg]]] = {s.file: [] for s in plan.services}
+    out[plan.trigger_file] += [(trigger_at + timedelta(seconds=s.at) + jitter(), "trigger", s.kind, s.msg)
+                               for s in plan.trigger]
+    onset = trigger_at + timedelta(seconds=max(s.at for s in plan.trigger) + plan.delay_s + d.r.random())
+    files = list(plan.consequences)
+    shares = [plan.consequences[f][0] for f in files]
+    first = True
+    for off in sorted([0.0] + [plan.flood_s * d.r.random() ** 1.6 for _ in range(plan.flood_events - 1)]):
+        file = files[0] if first else d.r.choices(files, shares)[0]
+        first = False
+        _, lag, table = plan.consequences[file]
+        kind, msg = _weighted(d, table)
+        out[file].append((onset + timedelta(seconds=off + lag) + jitter(), "consequence", kind, msg))
+    end = onset + timedelta(seconds=plan.flood_s)
+    out[plan.trigger_file] += [(end + timedelta(seconds=s.at) + jitter(), "recovery", s.kind, s.msg)
+                               for s in plan.recovery]
+    for events in out.values():
+        events.sort(key=lambda e: e[0])
+    return out
+
+
+def _service_events(d: Draw, svc: Service, planned: list[tuple[datetime, str, str, Msg]], start: datetime,
+                    end: datetime, noise_at: datetime) -> Iterator[tuple[datetime, str, str, Msg]]:
+    """A service's own traffic from start to end, merged in time with its planned events, with a
+    harmless error of its own before the trigger."""
+    queue = [(t, i, role, kind, msg) for i, (t, role, kind, msg) in enumerate(planned)]
+    errors = [(k, make) for _, k, make in svc.noise if make().level in ("ERROR", "FATAL")]
+    if errors:
+        kind, make = errors[0]
+        queue.append((noise_at, -1, "noise", kind, make()))
+    heapq.heapify(queue)
+    t = start
+    while t < end:
+        t += timedelta(seconds=d.r.expovariate(1 / svc.gap_s))
+        while queue and queue[0][0] <= t:
+            when, _, role, kind, msg = heapq.heappop(queue)
+            yield when, role, kind, msg
+        table, role = (svc.noise, "noise") if d.r.random() < svc.noise_share else (svc.background, "background")
+        kind, msg = _weighted(d, table)
+        yield t, role, kind, msg
+    while queue:
+        when, _, role, kind, msg = heapq.heappop(queue)
+        yield when, role, kind, msg
+
+
+def build_multi_incident(name: str, scenario: Callable[[Draw], MultiPlan], seed: int, number: int = 0) -> MultiIncident:
+    d = Draw(hash_seed(seed, "multi:" + name))
+    plan = scenario(d)
+    pre_s = d.n(300, 600)
+    trigger_at = START + timedelta(seconds=pre_s + d.r.random())
+    planned = _multi_planned(d, plan, trigger_at)
+    last = max(t for events in planned.values() for t, *_ in events)
+    end = last + timedelta(seconds=d.n(60, 150))
+    files: list[tuple[str, list[str]]] = []
+    roles: dict[str, tuple[str, ...]] = {}
+    quiet: dict[str, int] = {}
+    triggers: list[tuple[str, int]] = []
+    onsets: list[tuple[datetime, str, int]] = []
+    for svc in plan.services:
+        lines: list[str] = []
+        file_roles: list[str] = []
+        quiet_count = None
+        for t, role, _, msg in _service_events(d, svc, planned[svc.file], START, end,
+                                                START + timedelta(seconds=pre_s * 0.2)):
+            if quiet_count is None and t >= trigger_at:
+                quiet_count = len(lines)
+            if role == "trigger":
+                triggers.append((svc.file, len(lines) + 1))
+            if role == "consequence" and not any(f == svc.file for _, f, _ in onsets):
+                onsets.append((t, svc.file, len(lines) + 1))
+            rendered = svc.layout(t.astimezone(svc.zone), msg)
+            lines += rendered
+            file_roles += [role] * len(rendered)
+        files.append((svc.file, lines))
+        roles[svc.file] = tuple(file_roles)
+        quiet[svc.file] = len(lines) if quiet_count is None else quiet_count
+    first_onset = min(onsets)
+    truth = MultiTruth(tuple(s.layout_name for s in plan.services), tuple(triggers),
+                       (first_onset[1], first_onset[2]), plan.explanation, scenario.__name__)
+    return MultiIncident(name, files, truth, roles, quiet, number)
+
+
+def generate_multi_corpus(seed: int = 0) -> list[MultiIncident]:
+    return [build_multi_incident(name, scenario, seed, number)
+            for number, (name, scenario) in enumerate(MULTI_CATALOG, 1)]
+
+
+def write_multi_corpus(directory: Path | str, seed: int = 0) -> list[Path]:
+    """One folder per multi-file incident (multi-NN/, its files inside) and a `truth.json`."""
+    out = Path(directory)
+    folders, truths = [], {}
+    for incident in generate_multi_corpus(seed):
+        folder = out / f"multi-{incident.number:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, lines in incident.files:
+            (folder / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        folders.append(folder)
+        truths[folder.name] = {"name": incident.name, **asdict(incident.truth)}
+    (out / "multi-truth.json").write_text(json.dumps(truths, indent=1) + "\n", encoding="utf-8")
+    return folders
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write the incident corpus (and optionally the 1M-line log).")
     parser.add_argument("directory", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--large", type=Path, help="also write the large timing log to this file")
     parser.add_argument("--large-lines", type=int, default=1_000_000)
+    parser.add_argument("--multi", action="store_true", help="also write the multi-file incidents")
     args = parser.parse_args()
     for path in write_corpus(args.directory, args.seed):
         print(path)
+    if args.multi:
+        for folder in write_multi_corpus(args.directory, args.seed):
+            print(folder)
     if args.large:
         truth = write_large_log(args.large, args.large_lines, args.seed)
         print(f"{args.large}: trigger lines {truth.trigger_lines}, onset {truth.onset_line}")

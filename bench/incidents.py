@@ -14,6 +14,12 @@ truth; incidents 15-19 were added after the finder was written and are also scor
   lines before its trigger: background, noise, harmless change events) is reported as an incident.
   The same figures for `--more-seeds` other seeds (new names, wordings and timings of the same
   scenarios) show whether the finder learnt mechanisms or one seed's lines.
+- multi-file findings: the corpus's multi-file incidents (the cause in one program's log, the
+  flood in the others', one file in local time with an offset, two without a year), merged by
+  `logcore.merge.merge_texts` and ranked by `logcore.findings.find_merged_incidents`. A hit
+  needs the right file AND a trigger line: **hit@k** = some (file, line) among the first k
+  causes is a truth trigger. Same target as one file (hit@3 >= 90 %). The quiet part is every
+  file cut where its trigger time comes, merged again.
 - baseline: today's anomaly ranking, `logcore.anomaly.analyze(lines).anomalies`, read the two ways
   a person would: the 3 highest scores, and the first 3 flagged lines in file order. A hit is a
   trigger line among those 3. The ratio is findings hit@3 over the baseline's.
@@ -65,9 +71,17 @@ REPO = BENCH.parent
 # the `logcore` package: put the repository root there instead.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-from bench.incident_corpus import FIRST_ROUND, Incident, generate_corpus, write_large_log  # noqa: E402
+from bench.incident_corpus import (  # noqa: E402
+    FIRST_ROUND,
+    Incident,
+    MultiIncident,
+    generate_corpus,
+    generate_multi_corpus,
+    write_large_log,
+)
 from logcore.anomaly import analyze  # noqa: E402
-from logcore.findings import Findings, find_incidents  # noqa: E402
+from logcore.findings import Findings, find_incidents, find_merged_incidents  # noqa: E402
+from logcore.merge import merge_texts  # noqa: E402
 
 MAX_CITED_RANGE = 10
 LARGE_LINES = 1_000_000
@@ -164,15 +178,22 @@ def findings_tables(results: list[FindingsResult]) -> None:
 def seeds_table(seed: int, more: int, limit: int | None) -> None:
     """The same scenarios drawn again (other names, wordings, timings): tuned to one seed's lines,
     a finder would show it here."""
-    rows, totals = [], [0, 0, 0, 0, 0]
+    rows, totals, multi_totals = [], [0, 0, 0, 0, 0], [0, 0, 0]
     for s in range(seed + 1, seed + 1 + more):
         results = score_findings(generate_corpus(seed=s)[:limit])
         counts = [sum(r.rank == 1 for r in results), sum(r.rank is not None and r.rank <= 3 for r in results),
                   sum(r.baseline_top3 for r in results), sum(r.quiet_flagged for r in results), len(results)]
         totals = [a + b for a, b in zip(totals, counts)]
-        rows.append((str(s), *(pct(c, counts[4]) for c in counts[:4])))
-    rows.append((f"all {more}", *(pct(c, totals[4]) for c in totals[:4])))
-    print_table(("seed", "findings hit@1", "findings hit@3", "baseline top 3", "quiet part flagged"), rows,
+        multi = score_multi(generate_multi_corpus(seed=s))
+        multi_counts = [sum(r.rank == 1 for r in multi), sum(r.rank is not None and r.rank <= 3 for r in multi),
+                        len(multi)]
+        multi_totals = [a + b for a, b in zip(multi_totals, multi_counts)]
+        rows.append((str(s), *(pct(c, counts[4]) for c in counts[:4]),
+                     *(pct(c, multi_counts[2]) for c in multi_counts[:2])))
+    rows.append((f"all {more}", *(pct(c, totals[4]) for c in totals[:4]),
+                 *(pct(c, multi_totals[2]) for c in multi_totals[:2])))
+    print_table(("seed", "findings hit@1", "findings hit@3", "baseline top 3", "quiet part flagged",
+                 "multi-file hit@1", "multi-file hit@3"), rows,
                 f"Findings on {more} other seeds of the corpus")
 
 
@@ -185,6 +206,65 @@ def later_rows(results: list[FindingsResult]) -> list[Row]:
     numbers = f"incidents {FIRST_ROUND + 1}-{FIRST_ROUND + len(later)}, added later"
     return [("  hit@1 " + numbers, pct(sum(r.rank == 1 for r in later), len(later)), ""),
             ("  hit@3 " + numbers, pct(sum(r.rank is not None and r.rank <= 3 for r in later), len(later)), "")]
+
+
+# ------------------------------------------------------------------------------ multi-file findings
+@dataclass
+class MultiResult:
+    incident: MultiIncident
+    findings: Findings
+    rank: int | None  # 1-based rank of the first cause that is a trigger (right file and line)
+    file_rank: int | None  # ... of the first cause in the trigger's file, whatever its line
+    seconds: float
+    quiet_flagged: bool
+
+
+def multi_trigger_rank(causes: Sequence[tuple[str | None, int]], triggers: Sequence[tuple[str, int]]) -> int | None:
+    """A hit is the right file and a trigger line of it."""
+    wanted = set(triggers)
+    return next((i for i, site in enumerate(causes, 1) if site in wanted), None)
+
+
+def score_multi(incidents: list[MultiIncident]) -> list[MultiResult]:
+    results = []
+    for inc in incidents:
+        started = time.perf_counter()
+        found = find_merged_incidents(merge_texts(inc.files))
+        seconds = time.perf_counter() - started
+        sites = [(c.file, c.line) for c in found.causes]
+        trigger_files = {f for f, _ in inc.truth.triggers}
+        file_rank = next((i for i, (f, _) in enumerate(sites, 1) if f in trigger_files), None)
+        quiet = find_merged_incidents(merge_texts([(f, lines[:inc.quiet[f]]) for f, lines in inc.files]))
+        results.append(MultiResult(inc, found, multi_trigger_rank(sites, inc.truth.triggers), file_rank, seconds,
+                                   quiet.incident))
+    return results
+
+
+def multi_tables(results: list[MultiResult]) -> None:
+    rows = []
+    for r in results:
+        inc, f = r.incident, r.findings
+        top = f.causes[0] if f.causes else None
+        role = dict(inc.roles)[top.file][top.line - 1] if top and top.file in inc.roles else "-"
+        onset = f"{f.onset.file}:{f.onset.line}" if f.onset else "-"
+        files = ", ".join(f"{name} {len(lines):,}" for name, lines in inc.files)
+        triggers = ",".join(f"{file}:{line}" for file, line in inc.truth.triggers[:2]) + (
+            ", ..." if len(inc.truth.triggers) > 2 else "")
+        rows.append((inc.name, inc.layout, files, triggers, str(r.rank or "-"),
+                     f"{top.file}:{top.line} ({role})" if top else "-",
+                     f"{onset} / {inc.truth.onset[0]}:{inc.truth.onset[1]}", "yes" if r.quiet_flagged else "no",
+                     f"{1000 * r.seconds:.0f}"))
+    print_table(("incident", "layouts", "files (lines)", "trigger lines", "rank", "top cause (role)",
+                 "onset found / truth", "quiet part flagged", "ms"), rows,
+                "Multi-file findings per incident (rank: of the first cause that is a trigger line of its file)")
+    n = len(results)
+    print_table(("metric", "value", "note"), [
+        ("multi-file hit@1", pct(sum(r.rank == 1 for r in results), n), ""),
+        ("multi-file hit@3", pct(sum(r.rank is not None and r.rank <= 3 for r in results), n),
+         "target >= 90 %; right file and a trigger line"),
+        ("  top cause in the trigger's file", pct(sum(r.file_rank == 1 for r in results), n), "any line of it"),
+        ("quiet part reported as incident", pct(sum(r.quiet_flagged for r in results), n), "want 0"),
+    ], "Multi-file findings overall")
 
 
 # ------------------------------------------------------------------------------ model
@@ -407,6 +487,7 @@ def main() -> None:
           f"{len({i.layout for i in incidents})} layouts\n", flush=True)
     results = score_findings(incidents)
     findings_tables(results)
+    multi_tables(score_multi(generate_multi_corpus(seed=args.seed)))
     if args.more_seeds:
         seeds_table(args.seed, args.more_seeds, args.limit)
     print_table(("metric", "value", "note"), timing_rows(args.seed, args.skip_large), "Time to findings")
