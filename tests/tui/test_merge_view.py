@@ -1,0 +1,246 @@
+"""The merged view as a user drives it: several files in one tab, ordered by their own times.
+
+Rows carry their file's tag; search, filters, go to (a row, `b.log:412`, a time), marks, the
+level filter (each file read with its own format) and answer links work across files; a file
+joins while following, and new lines of every file appear.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from logcore.merge import MergedLog
+from logcore.reader import LogFile
+from tui.citations import CitedLine
+from tui.open_command import build_app
+from logcore.errors import LogchatError
+
+from tui_helpers import ScriptedBackend, make_app, notifications, screen_rows, type_text, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+def stamp(second: int) -> str:
+    return f"2026-03-14T14:{second // 60:02d}:{second % 60:02d}Z"
+
+
+# a.log: the proxy, an even second each; b.log: the app, odd seconds, a timeout at second 7.
+PROXY = [f"{stamp(2 * i)} INFO proxy GET /cart/{i} 200" for i in range(6)]
+APP = [f"{stamp(2 * i + 1)} {'ERROR' if i == 3 else 'INFO'} app "
+       f"{'pool timeout waiting for connection' if i == 3 else f'served request {i}'}" for i in range(6)]
+
+
+def merged_of(*logs: LogFile) -> MergedLog:
+    merged = MergedLog(list(logs))
+    merged.index(background=False)
+    return merged
+
+
+def rows_text(app) -> list[str]:
+    return [row.rstrip() for row in screen_rows(app.active_view) if row.strip()]
+
+
+async def test_rows_come_in_time_order_each_marked_with_its_file(make_log) -> None:
+    merged = merged_of(make_log(PROXY, "a.log"), make_log(APP, "b.log"))
+    app = make_app([merged], ScriptedBackend())
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: len(rows_text(app)) == 12)
+        rows = rows_text(app)
+        expected = [line for pair in zip(PROXY, APP) for line in pair]
+        assert [row.split(" ", 2)[0] for row in rows] == ["a.log", "b.log"] * 6
+        assert all(row.endswith(line) for row, line in zip(rows, expected))
+        assert rows[0].startswith("a.log  1▶") and rows[1].startswith("b.log  2 ")
+        tag = [s for s in view.render_line(1) if s.text.startswith("b.log")][0]
+        other = [s for s in view.render_line(0) if s.text.startswith("a.log")][0]
+        assert tag.style.color is not None and tag.style.color != other.style.color
+        await pilot.press("down", "down", "down")
+        assert view.file_line_label(view.cursor_line) == "b.log:2"
+        assert "at b.log:2" in app.query_one("#status-left").render().plain
+        assert app.query_one("#tabs").get_tab("tab-0").label.plain == "a.log + b.log"
+
+
+async def test_search_and_filter_find_lines_in_every_file(make_log) -> None:
+    merged = merged_of(make_log(PROXY, "a.log"), make_log(APP, "b.log"))
+    app = make_app([merged], ScriptedBackend())
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await pilot.press("slash")
+        await type_text(pilot, "pool timeout")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:4")
+        assert view.cursor_line == 7
+        await pilot.press("f")
+        await type_text(pilot, "/cart/2")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [4])
+        await pilot.press("f")
+        await type_text(pilot, " 200")  # the proxy's lines only
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [0, 2, 4, 6, 8, 10])
+        await pilot.press("f")
+        await type_text(pilot, "Z INFO")  # both files' INFO lines: all but b.log's timeout
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11])
+        assert [row.split(" ", 1)[0] for row in rows_text(app)][5:8] == ["b.log", "a.log", "a.log"]
+
+
+async def test_go_to_a_files_line_a_merged_row_and_a_time(make_log) -> None:
+    proxy = [f"{stamp(2 * i)} INFO proxy GET /cart/{i} 200" for i in range(600)]
+    app_lines = [f"{stamp(2 * i + 1)} INFO app served request {i}" for i in range(600)]
+    merged = merged_of(make_log(proxy, "a.log"), make_log(app_lines, "b.log"))
+    app = make_app([merged], ScriptedBackend())
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await pilot.press("g")
+        await type_text(pilot, "b.log:412")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:412")
+        assert view.logfile.line(view.cursor_line) == app_lines[411]
+        assert rows_text(app)[view.cursor - int(view.scroll_y)].startswith("b.log  824▶")
+        await pilot.press("g")
+        await type_text(pilot, "100")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.cursor_line == 99)
+        assert view.file_line_label(99) == "b.log:50"
+        await pilot.press("g")
+        await type_text(pilot, "2026-03-14T14:10:00+00:00")  # second 600: a.log's line 301
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "a.log:301")
+        await pilot.press("g")
+        await type_text(pilot, "14:05:01")  # a time of day, on the day the view shows
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:151")
+        await pilot.press("g")
+        await type_text(pilot, "c.log:3")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("no file 'c.log'" in n for n in notifications(app)))
+        await pilot.press("g")
+        await type_text(pilot, "a.log:9999")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("a.log has 600 lines" in n for n in notifications(app)))
+        assert view.file_line_label(view.cursor_line) == "b.log:151"
+
+
+async def test_the_level_filter_reads_each_file_with_its_own_format(make_log) -> None:
+    # An access log has no level word: its 5xx are its errors, and "ERROR" in a URL is no level.
+    access = [f'10.0.0.{i} - - [14/Mar/2026:14:00:{2 * i:02d} +0000] "GET /api/ERROR/{i} HTTP/1.1" '
+              f'{500 if i % 4 == 0 else 200} 512 "-" "curl/8"' for i in range(12)]
+    java = [f"2026-03-14 14:00:{2 * i + 1:02d},000 {'ERROR' if i % 3 == 0 else 'INFO'} [pool-1] "
+            f"com.shop.Db - query {i}" for i in range(12)]
+    merged = merged_of(make_log(access, "access.log"), make_log(java, "app.log"))
+    app = make_app([merged], ScriptedBackend())
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.active_view
+        await pilot.press("l", "l")  # WARN and worse, then ERROR and worse
+        await wait_for(pilot, lambda: view.filter_label == "level ≥ ERROR" and view.filter_done)
+        kept = [view.file_line_label(row) for row in view.filtered_lines()]
+        assert kept == ["access.log:1", "app.log:1", "app.log:4", "access.log:5", "app.log:7",
+                        "access.log:9", "app.log:10"]
+        error = view.get_component_rich_style("logview--error", partial=True)
+        ok_row = merged.row_of(0, 1)  # a 200 whose URL says ERROR
+        assert view.text_of(ok_row)[1] == "INFO"
+        assert view.text_of(merged.row_of(0, 0))[1] == "ERROR" and error.color is not None
+
+
+async def test_a_file_joins_the_merged_view_while_following(make_log, tmp_path: Path) -> None:
+    a, b = make_log(PROXY, "a.log"), make_log(APP, "b.log")
+    c = make_log([f"{stamp(20)} WARN db checkpoint slow"], "c.log")
+    merged = merged_of(a, b)
+    app = make_app([merged, c], ScriptedBackend(), follow=True)
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: view.watching and view.row_count == 12)
+        await pilot.press("plus")  # the other tab's file joins the merged view
+        await wait_for(pilot, lambda: view.row_count == 13)
+        assert [s.name for s in merged.sources] == ["a.log", "b.log", "c.log"]
+        assert any("c.log joined the merged view" in n for n in notifications(app))
+        assert app.query_one("#tabs").get_tab("tab-0").label.plain == "a.log + b.log + c.log"
+        assert view.file_line_label(12) == "c.log:1"
+        with (tmp_path / "b.log").open("a") as out:
+            out.write(f"{stamp(30)} ERROR app pool exhausted\n")
+        with (tmp_path / "c.log").open("a") as out:
+            out.write(f"{stamp(31)} ERROR db too many connections\n")
+        await wait_for(pilot, lambda: view.row_count == 15, timeout=15)
+        await wait_for(pilot, lambda: rows_text(app)[-1].startswith("c.log"))
+        rows = rows_text(app)
+        assert rows[-2].startswith("b.log") and rows[-2].endswith("ERROR app pool exhausted")
+        assert rows[-1].endswith("ERROR db too many connections")
+        assert view.cursor == view.row_count - 1  # following keeps the end in view
+
+
+async def test_merge_open_tabs_from_the_palette_key(make_log) -> None:
+    a, b = make_log(PROXY, "a.log"), make_log(APP, "b.log")
+    app = make_app([a, b], ScriptedBackend())
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: app.active_view.merged is not None)
+        view = app.active_view
+        await wait_for(pilot, lambda: view.row_count == 12)
+        assert [view.file_line_label(i) for i in range(4)] == ["a.log:1", "b.log:1", "a.log:2", "b.log:2"]
+        assert app.active_pane.id == "tab-2"
+        assert app.logs[-1] is view.logfile and a not in view.merged.logs  # its own copies
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: any("in the merged view already" in n for n in notifications(app)))
+
+
+async def test_a_cited_files_line_jumps_to_its_row(make_log) -> None:
+    merged = merged_of(make_log(PROXY, "a.log"), make_log(APP, "b.log"))
+    backend = ScriptedBackend("The pool timed out at b.log:4 after the proxy's a.log:2.")
+    app = make_app([merged], backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.active_view
+        await pilot.press("1")
+        await wait_for(pilot, lambda: not app.generating and app.conversation is not None
+                       and app.conversation.turns[0].answer)
+        assert CitedLine(4, "b.log") in app.chat.citations
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:4")
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "a.log:2")
+        app._link_clicked(type("Clicked", (), {"href": "line:b.log:6", "stop": lambda self: None})())
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:6")
+
+
+async def test_marks_stay_on_their_lines_when_a_file_joins(make_log) -> None:
+    a, b = make_log(PROXY, "a.log"), make_log(APP, "b.log")
+    early = make_log([f"{stamp(0)} INFO db started", f"{stamp(1)} INFO db ready"], "c.log")
+    merged = merged_of(a, b)
+    app = make_app([merged, early], ScriptedBackend(), follow=True)
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: view.watching and view.row_count == 12)
+        view.follow = False
+        view.go_to_line(4)
+        await pilot.press("m")
+        view.go_to_line(6)
+        await pilot.press("m")
+        assert (view.mark_start, view.mark_end) == (3, 5)
+        await pilot.press("plus")  # c.log's two lines sort in at the top
+        await wait_for(pilot, lambda: view.row_count == 14)
+        await wait_for(pilot, lambda: view.mark_start != 3)
+        assert [view.file_line_label(i) for i in view.marked_range] == ["b.log:2", "b.log:3"]
+
+
+def test_merge_needs_two_files(tmp_path: Path) -> None:
+    path = tmp_path / "one.log"
+    path.write_text(PROXY[0] + "\n")
+    with pytest.raises(LogchatError, match="--merge needs two or more files"):
+        build_app([str(path)], merge=True)
+
+
+def test_snapshot_of_a_merged_view(snap_compare, make_log) -> None:
+    db = [f"{stamp(3)} INFO db checkpoint done", f"{stamp(9)} WARN db slow query 1.2s on orders",
+          f"{stamp(10)} ERROR db connection limit reached (max 100)"]
+    merged = merged_of(make_log(PROXY, "proxy.log"), make_log(APP, "app.log"), make_log(db, "db.log"))
+    app = make_app([merged], ScriptedBackend())
+
+    async def settle(pilot):
+        await wait_for(pilot, lambda: app.backend is not None)
+        await wait_for(pilot, lambda: "tok / ctx" in app.query_one("#status-left").render().plain)
+        app.clear_notifications()
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(90, 22), run_before=settle)
