@@ -265,3 +265,93 @@ def test_cli_text_names_the_cause_and_a_quiet_log(tmp_path: Path) -> None:
     quiet.write_text("\n".join(traffic(klog, random.Random(2), datetime(2026, 1, 1), 500)[0]), encoding="utf-8")
     result = CliRunner().invoke(cli, ["findings", str(quiet)])
     assert result.exit_code == 0 and "No incident found" in result.stdout
+
+
+# ------------------------------------------------------------------------ several files
+def _two_files(zone_hours: int = 0, seed: int = 7) -> tuple[list[str], list[str], tuple[int, int]]:
+    """app.log (UTC) with its own noise and a flood of pool errors; db.log (in UTC+zone_hours,
+    written with its offset) whose shutdown begins the trouble. Returns app, db, db's two
+    shutdown lines (the trigger)."""
+    r = random.Random(seed)
+    start = datetime(2026, 3, 14, 10, 0, 0)
+    zone = f"+{zone_hours:02d}:00"
+    app: list[tuple[datetime, str]] = []
+    db: list[tuple[datetime, str]] = []
+    t = start
+    while t < start + timedelta(minutes=12):
+        t += timedelta(seconds=r.uniform(0.3, 1.2))
+        if r.random() < 0.05:
+            app.append((t, f"WARN [http] GET /favicon.ico 404 {r.randint(1, 5)}ms"))
+        else:
+            app.append((t, f"INFO [http] GET /api/orders/{r.randint(100, 999)} 200 {r.randint(5, 60)}ms"))
+    t = start
+    while t < start + timedelta(minutes=12):
+        t += timedelta(seconds=r.uniform(3, 9))
+        db.append((t, f"LOG checkpoint complete: wrote {r.randint(10, 900)} buffers"))
+    restart = start + timedelta(minutes=7)
+    db += [(restart, "LOG received fast shutdown request"), (restart + timedelta(seconds=0.5), "LOG database system is shut down"),
+           (restart + timedelta(seconds=70), "LOG database system is ready to accept connections")]
+    app.append((start + timedelta(minutes=2), "ERROR [payments] call to payment-service timed out, retrying"))
+    for k in range(60):
+        app.append((restart + timedelta(seconds=2 + k), "ERROR [pool] orders-db:5432 connection refused: could not get a connection"))
+    app.sort()
+    db.sort()
+    app_lines = [f"{t:%Y-%m-%dT%H:%M:%S.%f}Z {text}" for t, text in app]
+    db_lines = [f"{(t + timedelta(hours=zone_hours)):%Y-%m-%dT%H:%M:%S.%f}{zone} {text}" for t, text in db]
+    first = next(i for i, line in enumerate(db_lines, 1) if "shutdown request" in line)
+    return app_lines, db_lines, (first, first + 1)
+
+
+def test_findings_across_files_name_the_file_of_the_cause() -> None:
+    from logcore.findings import find_merged_incidents
+    from logcore.merge import merge_texts
+
+    app, db, trigger = _two_files()
+    found = find_merged_incidents(merge_texts([("app.log", app), ("db.log", db)]))
+    assert found.incident
+    top = found.causes[0]
+    assert top.file == "db.log" and top.line in trigger
+    assert found.onset.file in ("app.log", "db.log")
+    assert [c.file for c in found.consequences if "refused" in c.template] == ["app.log"]
+    assert f"db.log:{top.line}" in found.render_text() and f"db.log:{top.line}" in found.brief()
+    payload = found.to_json()
+    assert payload["causes"][0]["file"] == "db.log" and payload["causes"][0]["line"] in trigger
+    assert [f["name"] for f in payload["files"]] == ["app.log", "db.log"]
+    assert all("file" in e for e in payload["timeline"])
+
+
+def test_a_file_in_another_zone_is_compared_on_the_shared_clock_and_shown_on_its_own() -> None:
+    from logcore.findings import find_merged_incidents
+    from logcore.merge import merge_texts
+
+    app, db, trigger = _two_files(zone_hours=2)
+    found = find_merged_incidents(merge_texts([("app.log", app), ("db.log", db)]))
+    top = found.causes[0]
+    assert top.file == "db.log" and top.line in trigger
+    assert top.time is not None and top.time.startswith("2026-03-14T12:07")  # db.log's own clock (+02:00)
+    gap = next(why for why in top.why if "before onset" in why)
+    assert gap.endswith("s before onset") and "h" not in gap.split()[-3], gap  # seconds, not 2 hours
+
+
+def test_one_file_findings_carry_no_file_keys() -> None:
+    app, _, _ = _two_files()
+    payload = find_incidents(app, source="app.log").to_json()
+    assert "files" not in payload
+    assert all("file" not in c for c in payload["causes"] + payload["consequences"] + payload["timeline"])
+    assert payload["onset"] is None or not {"file", "peak_file", "end_file"} & set(payload["onset"])
+
+
+def test_cli_findings_over_two_files(tmp_path: Path) -> None:
+    app, db, trigger = _two_files()
+    (tmp_path / "app.log").write_text("\n".join(app) + "\n", encoding="utf-8")
+    (tmp_path / "db.log").write_text("\n".join(db) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["findings", str(tmp_path / "app.log"), str(tmp_path / "db.log"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    top = payload["causes"][0]
+    assert top["file"] == "db.log" and top["line"] in trigger
+    text = CliRunner().invoke(cli, ["findings", str(tmp_path / "app.log"), str(tmp_path / "db.log")])
+    assert f"1. db.log:{top['line']}" in text.stdout
+    refused = CliRunner().invoke(cli, ["findings", str(tmp_path / "app.log"), str(tmp_path / "db.log"),
+                                       "--lines", "1:5"])
+    assert refused.exit_code != 0 and "--lines takes one file" in refused.stderr

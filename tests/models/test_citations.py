@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.citations import Citation, CitationChecker, check_citations, find_citations, summary_line
+from models.citations import Citation, CitationChecker, FileLines, check_citations, find_citations, summary_line
 
 LOG = (Path(__file__).parents[2] / "tui" / "examples" / "checkout-incident.log").read_text().splitlines()
 LAST = len(LOG)
@@ -179,3 +179,70 @@ def test_in_a_scope_too_big_to_read_copied_words_are_checked_against_the_lines_t
     shown = "Digest: ...\n  e.g. line 141: " + LOG[140]  # the digest quoted line 141
     assert not check_citations(answer, text, first_line=1, last_line=big, shown=shown)[0].valid
     assert check_citations(answer, text, first_line=1, last_line=big)[0].valid  # nothing known to copy from
+
+
+# ------------------------------------------------------------------------ several files
+APP = ["2026-03-14 10:00:00 INFO app started", "2026-03-14 10:00:05 WARN HikariPool-1 - Connection is not available",
+       "2026-03-14 10:00:06 ERROR GET /api/orders -> 500"]
+DB = ["2026-03-14 09:59:58 UTC LOG:  checkpoint complete", "2026-03-14 10:00:01 UTC LOG:  received fast shutdown request",
+      "2026-03-14 10:00:02 UTC LOG:  database system is shut down"]
+MERGED = [DB[0], APP[0], DB[1], DB[2], APP[1], APP[2]]  # the merged view's rows
+
+
+def _lines(lines: list[str]):
+    return lambda n: lines[n - 1] if 1 <= n <= len(lines) else None
+
+
+FILES = {"app.log": FileLines(_lines(APP), 1, len(APP)), "db.log": FileLines(_lines(DB), 1, len(DB))}
+
+
+def check_files(answer: str) -> list[Citation]:
+    return check_citations(answer, _lines(MERGED), first_line=1, last_line=len(MERGED), files=FILES,
+                           shown="\n".join(MERGED))
+
+
+def test_a_file_citation_is_checked_against_that_files_own_line() -> None:
+    citations = check_files('The database got a "fast shutdown request" (db.log:2); then "Connection is not '
+                            'available" at app.log:2, and db.log:2-3 show it going down.')
+    assert [(c.file, c.start, c.end, c.valid) for c in citations] == [
+        ("db.log", 2, 2, True), ("app.log", 2, 2, True), ("db.log", 2, 3, True)]
+    assert citations[0].to_json() == {"line": 2, "end": 2, "valid": True, "reason": "", "file": "db.log"}
+
+
+def test_the_wrong_file_and_a_line_past_a_files_end_are_invalid() -> None:
+    wrong = check_files('The "fast shutdown request" is at app.log:2.')
+    assert [(c.file, c.valid, c.reason) for c in wrong] == [
+        ("app.log", False, "app.log:2 does not contain 'fast shutdown request'")]
+    past = check_files("The shutdown ends at db.log:9.")
+    assert past[0].reason == "db.log:9 is outside db.log (lines 1-3)"
+    assert "citations: 1 checked, 1 invalid — db.log:9 is outside db.log" in summary_line(past)
+
+
+def test_quoted_text_must_be_on_the_cited_line_of_that_file() -> None:
+    cited = check_files('db.log:1 reads "received fast shutdown request".')
+    assert not cited[0].valid and "db.log:1 does not contain" in cited[0].reason
+
+
+def test_every_written_form_of_a_file_citation() -> None:
+    answer = ("Line 2 of db.log says shutdown. In db.log line 3 it is down. See app.log, lines 2-3. "
+              "`db.log:2` is the request. Lines 1 to 2 in the file db.log come first.")
+    assert [(c.file, c.start, c.end) for c in check_files(answer)] == [
+        ("db.log", 2, 2), ("db.log", 3, 3), ("app.log", 2, 3), ("db.log", 2, 2), ("db.log", 1, 2)]
+
+
+def test_times_versions_addresses_and_unknown_names_are_no_file_citations() -> None:
+    answer = "At 10:00 on 12:30 the host 10.4.2.1:5432 ran nginx-1.25:80 and v2.3:4; xdb.log:2 is no file here."
+    assert [c for c in check_files(answer) if c.file is not None] == []
+    refs = find_citations("see db.log:2 and web/db.log:3", files=("db.log", "web/db.log"))
+    assert [(r.file, r.start) for r in refs] == [("db.log", 2), ("web/db.log", 3)]
+
+
+def test_a_bare_line_in_a_merged_answer_is_a_row_of_the_merged_view() -> None:
+    citations = check_files('Row 3 of the merged view, line 3, says "fast shutdown".')
+    assert [(c.file, c.start, c.valid) for c in citations] == [(None, 3, True)]
+    assert check_files("The answer names db.log and app.log, nothing else.") == []
+
+
+def test_one_file_answers_read_as_before() -> None:
+    assert [c.to_json() for c in check("The order-export job started at line 62.")] == [
+        {"line": 62, "end": 62, "valid": True, "reason": ""}]
