@@ -114,3 +114,60 @@ def test_write_corpus_and_large_log(corpus: ModuleType, tmp_path: Path) -> None:
     assert all(job in lines[n - 1] for n in truth.trigger_lines)
     assert "Connection is not available" in "\n".join(lines[truth.onset_line - 1: truth.onset_line + 5]) or \
         "503" in "\n".join(lines[truth.onset_line - 1: truth.onset_line + 5])
+
+
+# ------------------------------------------------------------------------ multi-file incidents
+@pytest.fixture(scope="module")
+def multi(corpus: ModuleType) -> list:
+    return corpus.generate_multi_corpus(seed=0)
+
+
+def test_multi_file_incidents_are_seeded_and_varied(corpus: ModuleType, multi: list) -> None:
+    assert [i.files for i in corpus.generate_multi_corpus(seed=0)] == [i.files for i in multi]
+    assert all(a.files != b.files for a, b in zip(corpus.generate_multi_corpus(seed=1), multi))
+    assert len(multi) >= 4 and len({i.truth.scenario for i in multi}) == len(multi)
+    layouts = [layout for i in multi for layout in i.truth.layouts]
+    assert len(set(layouts)) >= 8
+    for inc in multi:
+        assert len(inc.files) >= 2 and len({name for name, _ in inc.files}) == len(inc.files)
+        assert len(set(inc.truth.layouts)) == len(inc.files), inc.name  # each file its own layout
+
+
+def test_multi_file_cause_in_one_file_flood_in_others(multi: list) -> None:
+    for inc in multi:
+        roles = inc.roles
+        trigger_files = {f for f, _ in inc.truth.triggers}
+        assert len(trigger_files) == 1, inc.name
+        (cause,) = trigger_files
+        for file, line in inc.truth.triggers:
+            assert roles[file][line - 1] == "trigger", (inc.name, file, line)
+        assert [n for n, role in enumerate(roles[cause], 1) if role == "trigger"] == [n for _, n in inc.truth.triggers]
+        flood = {f: sum(r == "consequence" for r in rs) for f, rs in roles.items()}
+        assert flood[cause] == 0, inc.name  # the cause's own file logs no flood
+        assert sum(flood.values()) >= 60 and sum(n > 0 for n in flood.values()) >= 2, inc.name
+        onset_file, onset_line = inc.truth.onset
+        assert roles[onset_file][onset_line - 1] == "consequence"
+        assert onset_file != cause
+        for file, lines in inc.files:  # each file has noise of its own, some of it before the trigger
+            assert any(r == "noise" for r in roles[file][: inc.quiet[file]]), (inc.name, file)
+            assert "trigger" not in roles[file][: inc.quiet[file]] and "consequence" not in roles[file][: inc.quiet[file]]
+
+
+def test_multi_file_clocks_differ(multi: list) -> None:
+    """One file writes local time with its offset, two write no year: the merge must align them."""
+    first_lines = [lines[0] for inc in multi for _, lines in inc.files]
+    assert any(re.search(r"T\d\d:\d\d:\d\d\.\d+\+02:00", line) for line in first_lines)
+    assert any(re.match(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ", line) for line in first_lines)  # syslog, no year
+    assert any(re.match(r"[IWEF]\d{4} \d\d:\d\d:\d\d", line) for line in first_lines)  # klog, no year
+    config = next(i for i in multi if i.truth.scenario == "config_push")
+    agent = dict(config.files)["agent.log"]
+    trigger_line = agent[config.truth.triggers[0][1] - 1]
+    gateway = dict(config.files)["gateway.log"]
+    # the agent's trigger is printed two hours "later" than the other files' lines of that moment
+    assert "+02:00" in trigger_line and "+0000" in gateway[0]
+
+
+def test_write_multi_corpus(corpus: ModuleType, tmp_path: Path) -> None:
+    folders = corpus.write_multi_corpus(tmp_path, seed=0)
+    assert len(folders) >= 4 and (tmp_path / "multi-truth.json").exists()
+    assert all(len(list(folder.glob("*.log"))) >= 2 for folder in folders)

@@ -51,3 +51,10 @@ def test_an_invalid_citation_is_counted(bench: ModuleType, incident) -> None:
 def test_rank_of_the_first_trigger_line_among_causes(bench: ModuleType) -> None:
     assert bench.trigger_rank([900, 62, 63], (62, 63)) == 2
     assert bench.trigger_rank([900, 901], (62,)) is None
+
+
+def test_a_multi_file_hit_needs_the_right_file_and_a_trigger_line(bench: ModuleType) -> None:
+    triggers = (("db.log", 297), ("db.log", 298))
+    assert bench.multi_trigger_rank([("app.log", 297), ("db.log", 298)], triggers) == 2
+    assert bench.multi_trigger_rank([("app.log", 297), ("proxy.log", 298)], triggers) is None  # right line, wrong file
+    assert bench.multi_trigger_rank([(None, 297)], triggers) is None  # a bare line names no file

@@ -86,3 +86,24 @@ def test_stream_checks_citations_as_they_complete():
     assert "".join(p.text for p in pieces) == backend.reply
     verdicts = [(c.start, c.valid) for p in pieces for c in p.citations]
     assert verdicts == [(3, True), (99, False)]
+
+
+def test_a_merged_slice_is_shown_and_checked_by_file_and_line():
+    from logcore.merge import merge_texts
+    from models.prompts import MERGED_NOTE
+
+    app = ["2026-03-14T10:00:00Z INFO GET / 200", "2026-03-14T10:00:04Z ERROR pool timeout"]
+    db = ["2026-03-14T10:00:02Z LOG received fast shutdown request"]
+    scope = LogSlice.of_merged(merge_texts([("app.log", app), ("db.log", db)]))
+    assert scope.source == "app.log + db.log"
+    assert scope.model_text.split("\n") == [f"app.log:1 | {app[0]}", f"db.log:1 | {db[0]}", f"app.log:2 | {app[1]}"]
+    files = scope.file_lines()
+    assert files is not None and files["db.log"].line_text(1) == db[0] and files["app.log"].last_line == 2
+    prepared = prepare(WordBackend(), scope, "Why?", Settings(max_tokens=64))
+    assert prepared.fitted.policy == POLICY_WHOLE and "db.log:1 | " in prepared.log_text
+    assert prepared.messages([Turn("Why?")])[0]["content"].endswith(MERGED_NOTE)
+    checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line, shown=prepared.shown,
+                               files=files)
+    checker.feed('The "fast shutdown request" at db.log:1 came before app.log:2. ')
+    assert [(c.file, c.valid) for c in checker.finish() + checker.citations] == [("db.log", True), ("app.log", True)]
+    assert LogSlice(app, 1, "app.log").file_lines() is None
