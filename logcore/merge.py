@@ -114,7 +114,8 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
 _HEAD_LINES = 200
 _CHECKPOINTS = 16  # merged cursors kept near what was shown
 _STEP_MAX = 4096  # rows walked from a checkpoint before searching afresh
-_SAMPLE_SLICE = 256  # blocks sampled per hold of the lock, so readers get in between
+_SAMPLE_SLICE = 64  # blocks sampled per hold of the lock, so readers get in between
+_FIRST_BLOCKS = 8  # blocks per file sampled before the constructor returns: the first screen's rows
 
 Cursor = tuple[int, ...]  # per file: how many of its lines come before a merged row
 
@@ -156,7 +157,7 @@ class MergedLog:
         self._following = False
         self._reported = 0
         self._pending_floor: int | None = None  # a joining file's lowest key, for the next poll
-        self._sample(budget=_SAMPLE_SLICE)
+        self._sample(budget=_FIRST_BLOCKS)
 
     @classmethod
     def open(cls, paths: Sequence[str | Path], names: Sequence[str] | None = None, *,

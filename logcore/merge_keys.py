@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import time
+from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -33,11 +34,12 @@ from logcore.formats import LogFormat, detect_format
 from logcore.reader import LogFile
 from logcore.timestamps import THIS_YEAR, line_offset, stamp_facts
 
-KEY_BLOCK = 256
+KEY_BLOCK = 64
 NO_TIME = -(1 << 62)  # the key of lines above a file's first stamp: they open the timeline
 _US = timedelta(microseconds=1)
 _EPOCH = datetime(1970, 1, 1)
 _SAMPLE = 200
+_FACT_LINES = 40  # stamped lines whose spelling is read for a year and a zone
 _DAY_US = 86_400 * 1_000_000
 
 
@@ -111,6 +113,7 @@ def file_facts(head: Sequence[str], tail: Sequence[str] = (), mtime: float | Non
     last = next((s for s in map(clock.stamp, reversed(list(tail))) if s is not None), None)
     if not stamped:
         return FileFacts(fmt, last is not None, False, "naive", None, last, mtime)
+    stamped = stamped[:_FACT_LINES]
     yearless = zoned = epoch = 0
     for line, stamp in stamped:
         facts = stamp_facts(line)
@@ -259,20 +262,20 @@ def key_of_time(when: datetime, naive_offset_us: int = 0) -> int:
 # -- one file's keys, lazily ------------------------------------------------------------------
 
 KEY_CHARS = 16_384  # a line's stamp is in its head; JSON lines need the whole object
-_BLOCK_CACHE = 96  # blocks of keys kept per file (a few KB each)
+_BLOCK_CACHE = 256  # blocks of keys kept per file (a few KB each)
 
 
 class FileKeys:
     """One file's keys without parsing it whole: a floor per `KEY_BLOCK` lines (8 bytes per
-    block, about 3 % of the line index) and a few blocks of keys read on demand."""
+    block, 1/64 of the line index) and a few blocks of keys read on demand."""
 
     def __init__(self, log: LogFile, clock: Clock) -> None:
         self.log = log
         self.clock = clock
         self.n = 0  # lines held: a prefix of the file's lines
         self.whole = False  # holds every line of a file whose index is done
-        self.floors: list[int] = []  # floors[k]: the floor of lines [k*KEY_BLOCK, (k+1)*KEY_BLOCK)
-        self._blocks: OrderedDict[int, list[int]] = OrderedDict()
+        self.floors = array("q")  # floors[k]: the floor of lines [k*KEY_BLOCK, (k+1)*KEY_BLOCK)
+        self._blocks: OrderedDict[int, array[int]] = OrderedDict()
 
     def _carried(self, k: int) -> int | None:
         """The stamp carried into block k's first line: its own, else the last one above it since
@@ -308,7 +311,7 @@ class FileKeys:
         self.n = min(self.n, line)
         self.whole = False
 
-    def block(self, k: int) -> list[int]:
+    def block(self, k: int) -> array[int]:
         """The keys of block k's held lines."""
         keys = self._blocks.get(k)
         if keys is not None:
@@ -319,7 +322,7 @@ class FileKeys:
         raw = [self.clock.key(line) for line in self.log.lines(start, stop, KEY_CHARS)]
         raw += [None] * (stop - start - len(raw))  # the file shrank under us: carry the key
         ceiling = self.floors[k + 1] if k + 1 < len(self.floors) else None
-        keys = block_keys(raw, self.floors[k], ceiling)
+        keys = array("q", block_keys(raw, self.floors[k], ceiling))
         self._blocks[k] = keys
         if len(self._blocks) > _BLOCK_CACHE:
             self._blocks.popitem(last=False)
