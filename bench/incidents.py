@@ -40,6 +40,9 @@ truth; incidents 15-19 were added after the finder was written and are also scor
     top cause counts (that is what the findings are for);
   * **invalid citations**: those the checker marks invalid (outside the log, or the cited line
     does not contain what the sentence quotes or names): each is one the app must mark.
+  The multi-file incidents are asked the same way over their merged text (the model reads
+  `db.log:297 | ...` rows, `models.context.fit_lines(merged=...)`); there a citation cites a
+  trigger only when it names the trigger's file (`db.log:297`), a bare `line 297` does not.
   Answers are saved to `--results` (JSON lines) keyed by a hash of the exact messages, so an
   interrupted run resumes where it stopped and a changed prompt or findings is asked again.
 - timing: findings on a 10k-line log in this process (median of 5, next to `analyze` alone as
@@ -371,13 +374,80 @@ def score_answer(inc: Incident, condition: Condition, record: dict, check: Calla
                   inc.truth.explained_by(text), len(citations), len(invalid), [c.reason for c in invalid])
 
 
-def model_tables(answers: list[Answer]) -> None:
+def multi_model_part(results: list[MultiResult], max_tokens: int, results_path: Path,
+                     short_log: int) -> list[Answer]:
+    """The model part over the multi-file incidents (see the module docstring)."""
+    from models.citations import check_citations
+    from models.context import LOCAL_LOG_TOKENS, fit_lines
+    from models.local import LocalBackend
+    from models.prompts import Task, findings_block, task_messages, task_question
+    from models.resolve import bundled_model_path
+
+    path = bundled_model_path()
+    backend = LocalBackend(path, n_threads=1, label=path.stem)
+    question = task_question(Task.ROOT_CAUSE)
+    done = load_results(results_path)
+    answers: list[Answer] = []
+    try:
+        with results_path.open("a", encoding="utf-8") as store:
+            for r in results:
+                inc = r.incident
+                merged = merge_texts(inc.files)
+                for condition in conditions(short_log):
+                    brief = r.findings.brief() if condition.findings else ""
+                    budget = condition.log_tokens or (
+                        LOCAL_LOG_TOKENS - (backend.count_tokens(findings_block(brief)) if brief else 0))
+                    fitted = fit_lines(merged.lines, question, backend, reserve_tokens=max_tokens,
+                                       budget_tokens=budget, merged=merged)
+                    messages = task_messages(Task.ROOT_CAUSE, fitted.text, findings_text=brief, merged=True)
+                    key = hashlib.sha256(json.dumps([path.name, max_tokens, messages]).encode()).hexdigest()
+                    record = done.get(key)
+                    if record is None:
+                        started = time.perf_counter()
+                        reply = "".join(backend.stream(messages, max_tokens=max_tokens, temperature=0.0))
+                        record = {"key": key, "incident": inc.name, "condition": condition.label, "answer": reply,
+                                  "prompt_tokens": backend.last_usage.prompt_tokens,
+                                  "seconds": time.perf_counter() - started}
+                        store.write(json.dumps(record) + "\n")
+                        store.flush()
+                    answer = score_multi_answer(inc, condition, record, check_citations, question,
+                                                fitted.text + "\n" + brief)
+                    answers.append(answer)
+                    print(f"[multi {len(answers)}] {inc.name} {condition.label}: {answer.prompt_tokens:,} prompt "
+                          f"tokens ({fitted.policy}); cites trigger {'yes' if answer.cites_trigger else 'no'}, "
+                          f"explains {'yes' if answer.explains else 'no'}, "
+                          f"{answer.citations} citations ({answer.invalid} invalid)", flush=True)
+    finally:
+        backend.close()
+    return answers
+
+
+def score_multi_answer(inc: MultiIncident, condition: Condition, record: dict, check: Callable, question: str,
+                       shown: str) -> Answer:
+    """An answer over merged files: a trigger is cited only as its file's line (`db.log:297`)."""
+    from models.citations import FileLines
+
+    merged = merge_texts(inc.files)
+    rows = merged.lines
+    files = {name: FileLines((lambda lines: lambda n: lines[n - 1] if 1 <= n <= len(lines) else None)(lines),
+                             1, len(lines)) for name, lines in inc.files}
+    text = record["answer"]
+    citations = check(text, lambda n: rows[n - 1] if 1 <= n <= len(rows) else None, first_line=1,
+                      last_line=len(rows), exempt=question, shown=shown, files=files)
+    cites = any(c.file is not None and c.end - c.start < MAX_CITED_RANGE
+                and any(c.file == f and c.start <= t <= c.end for f, t in inc.truth.triggers) for c in citations)
+    invalid = [c for c in citations if not c.valid]
+    return Answer(inc, condition, text, record["prompt_tokens"], record["seconds"], cites,  # type: ignore[arg-type]
+                  inc.truth.explained_by(text), len(citations), len(invalid), [c.reason for c in invalid])
+
+
+def model_tables(answers: list[Answer], what: str = "") -> None:
     by = {(a.incident.name, a.condition.label): a for a in answers}
     names = list(dict.fromkeys(a.incident.name for a in answers))
     labels = list(dict.fromkeys(a.condition.label for a in answers))
     cell = lambda a: f"{'C' if a.cites_trigger else '-'}{'E' if a.explains else '-'} {a.invalid}/{a.citations}"  # noqa: E731
     print_table(("incident", *labels), [(n, *(cell(by[n, c]) for c in labels)) for n in names],
-                "Model answers (C: cites a trigger line, E: explains, invalid/all citations)")
+                f"Model answers{what} (C: cites a trigger line, E: explains, invalid/all citations)")
     rows = []
     for metric, get in (("cites a trigger line", lambda a: a.cites_trigger), ("explains the cause", lambda a: a.explains),
                         ("cites and explains", lambda a: a.cites_trigger and a.explains)):
@@ -390,7 +460,7 @@ def model_tables(answers: list[Answer]) -> None:
     rows.append(("median answer time", *(f"{statistics.median(by[n, c].seconds for n in names):.1f} s"
                                          for c in labels), ""))
     print_table(("metric", *labels, "with vs without"), rows,
-                "Model overall (target: cites a trigger line >= 60 % with findings)")
+                f"Model overall{what} (target: cites a trigger line >= 60 % with findings)")
     reasons = [f"{a.incident.name} ({a.condition.label}): {r}" for a in answers for r in a.invalid_reasons][:8]
     if reasons:
         print("Invalid citations, examples:\n  " + "\n  ".join(reasons) + "\n", flush=True)
@@ -487,13 +557,15 @@ def main() -> None:
           f"{len({i.layout for i in incidents})} layouts\n", flush=True)
     results = score_findings(incidents)
     findings_tables(results)
-    multi_tables(score_multi(generate_multi_corpus(seed=args.seed)))
+    multi = score_multi(generate_multi_corpus(seed=args.seed)[: args.limit])
+    multi_tables(multi)
     if args.more_seeds:
         seeds_table(args.seed, args.more_seeds, args.limit)
     print_table(("metric", "value", "note"), timing_rows(args.seed, args.skip_large), "Time to findings")
     if not args.no_model:
         path = args.results or Path(tempfile.gettempdir()) / f"logchat-bench-incidents-seed{args.seed}.jsonl"
         model_tables(model_part(results, args.max_tokens, path, args.short_log))
+        model_tables(multi_model_part(multi, args.max_tokens, path, args.short_log), ", multi-file incidents")
 
 
 if __name__ == "__main__":

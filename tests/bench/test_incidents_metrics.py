@@ -58,3 +58,20 @@ def test_a_multi_file_hit_needs_the_right_file_and_a_trigger_line(bench: ModuleT
     assert bench.multi_trigger_rank([("app.log", 297), ("db.log", 298)], triggers) == 2
     assert bench.multi_trigger_rank([("app.log", 297), ("proxy.log", 298)], triggers) is None  # right line, wrong file
     assert bench.multi_trigger_rank([(None, 297)], triggers) is None  # a bare line names no file
+
+
+def test_a_multi_file_answer_cites_a_trigger_only_with_its_file(bench: ModuleType) -> None:
+    inc = bench.generate_multi_corpus(seed=0)[0]
+    file, line = inc.truth.triggers[0]
+    other = next(name for name, _ in inc.files if name != file)
+    condition = bench.Condition("with findings", True, None)
+
+    def scored(answer: str):
+        record = {"answer": answer, "prompt_tokens": 0, "seconds": 0.0}
+        return bench.score_multi_answer(inc, condition, record, check_citations, "Why?", "")
+
+    assert scored(f"The restart began at {file}:{line}.").cites_trigger
+    assert not scored(f"The restart began at {other}:{line}.").cites_trigger
+    assert not scored(f"The restart began at line {line}.").cites_trigger  # a merged row, not the file's line
+    past = scored(f"See {file}:{len(dict(inc.files)[file]) + 5}.")
+    assert past.citations == 1 and past.invalid == 1
