@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from logcore.tokens import WILDCARD, mask, split
+from logcore.tokens import DEFAULT_MASKING, WILDCARD, Masking, mask, split
 
 # Caches stop growing past this many entries (lookups still work; new shapes are then masked and
 # matched every time), and past this many templates new shapes share one catch-all "<*>"
@@ -24,18 +25,41 @@ _CACHE_LIMIT = 200_000
 _MAX_TEMPLATES = 20_000
 # Only a message's head decides its template, so a multi-megabyte line costs no more than a long one.
 _MAX_MESSAGE_CHARS = 4096
-# Share of a template's tokens a new signature must repeat exactly to join it.
-_MIN_SIMILARITY = 0.6
-# Leading tokens that must be equal to compare at all: messages start with the words that name
-# the event ("Failed password" vs "Accepted password"), while variables sit later on.
-_PREFIX_TOKENS = 2
 # Matching across token counts: how many tokens one wildcard may stand for, and the longest
 # messages tried (the alignment is quadratic).
 _MAX_RUN = 3
 _MAX_ALIGN_TOKENS = 64
-# Distinct words a leading position may show in otherwise alike templates before it counts as
-# a variable.
-_MAX_SIBLINGS = 8
+
+
+@dataclass(frozen=True)
+class MinerSettings:
+    """The miner's tunable choices, one value for every log (none is tuned per system).
+
+    The defaults are what leave-one-system-out selection on the loghub samples picks for each
+    held-out system (`bench/logcore_templates.py` prints the selection and its scores).
+    """
+
+    # Share of a template's tokens a new signature must repeat exactly to join it.
+    similarity: float = 0.8
+    # Leading tokens that must be equal to compare at all: messages start with the words that
+    # name the event ("Failed password" vs "Accepted password"), while variables sit later on.
+    prefix_tokens: int = 2
+    # Distinct words a leading position may show in otherwise alike templates before it counts
+    # as a variable.
+    max_siblings: int = 8
+    # How a template's wildcards count in the similarity: "differ" (in the share's denominator
+    # only), "agree" (as matches, like Drain's parameter count: "(root) CMD <*> b)" joins
+    # "... a)") or "ignored" (left out: the share is over the template's constants only, so a
+    # line's variable density does not move it).
+    wildcards: Literal["differ", "agree", "ignored"] = "agree"
+    # Share of constants a template must keep when a line of another token count joins it
+    # (one variable split differently): below it the two are different events. Not in the
+    # benchmark's grid: 0.4 to 0.8 left every loghub sample's GA unchanged.
+    align_constants: float = 0.6
+    masking: Masking = DEFAULT_MASKING
+
+
+DEFAULT_SETTINGS = MinerSettings()
 
 _fold_digits = re.compile(r"\d+").sub
 _NAME_PUNCTUATION = re.compile(r"\w[.\-_]\w")
@@ -66,7 +90,8 @@ class _Shape:
 class TemplateMiner:
     """Assign each message a template id; ids are stable as messages are added."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: MinerSettings = DEFAULT_SETTINGS) -> None:
+        self._settings = settings
         self._templates: list[Template] = []
         self._by_folded: dict[str, int] = {}  # message with digit runs folded -> id
         self._by_signature: dict[str, int] = {}  # masked message -> id
@@ -107,7 +132,7 @@ class TemplateMiner:
         return self._templates[template_id]
 
     def _assign(self, message: str) -> int:
-        signature = mask(message)
+        signature = mask(message, self._settings.masking)
         template_id = self._by_signature.get(signature)
         if template_id is None:
             template_id = self._match_or_create(signature)
@@ -117,7 +142,8 @@ class TemplateMiner:
 
     def _match_or_create(self, signature: str) -> int:
         tokens, seps = split(signature)
-        shape = _most_similar(tokens, self._buckets.get(_bucket_key(tokens, seps), ()))
+        settings = self._settings
+        shape = _most_similar(tokens, self._buckets.get(self._key(tokens, seps), ()), settings)
         if shape is not None:
             _widen(shape, tokens)
             return shape.template.id
@@ -129,7 +155,7 @@ class TemplateMiner:
         widened = self._widen_crowded_leading_words(tokens, seps)
         if widened is not tokens:
             tokens = widened
-            shape = _covering(tokens, self._buckets.get(_bucket_key(tokens, seps), ()))
+            shape = _covering(tokens, self._buckets.get(self._key(tokens, seps), ()))
             if shape is not None:
                 return shape.template.id
         template = Template(len(self._templates), _render(tokens, seps), 0, -1, -1)
@@ -152,11 +178,11 @@ class TemplateMiner:
 
         The leading tokens are compared only for equality, so a word that varies there ("alice
         logged in", "bob logged in") would otherwise make one template per value forever. Past
-        `_MAX_SIBLINGS` values the position is taken for a variable; the templates made until
+        `MinerSettings.max_siblings` values the position is taken for a variable; the templates made until
         then keep their ids.
         """
         for key in _sibling_keys(tokens, seps):
-            if self._siblings.get(key, 0) >= _MAX_SIBLINGS:
+            if self._siblings.get(key, 0) >= self._settings.max_siblings:
                 position = key[0]
                 tokens = tokens[:position] + [WILDCARD] + tokens[position + 1:]
         return tokens
@@ -165,10 +191,10 @@ class TemplateMiner:
         """A template of another length whose variables only split differently ("host <*>" vs "<*>")."""
         if not 3 <= len(tokens) <= _MAX_ALIGN_TOKENS:
             return None
-        for shape in self._by_prefix.get(tuple(tokens[:_PREFIX_TOKENS]), ()):
+        for shape in self._by_prefix.get(tuple(tokens[:self._settings.prefix_tokens]), ()):
             if not 0 < abs(len(shape.tokens) - len(tokens)) < _MAX_RUN:
                 continue
-            merged = _align(shape.tokens, tokens)
+            merged = _align(shape.tokens, tokens, self._settings.align_constants)
             if merged is None:
                 continue
             self._unfile(shape)
@@ -179,25 +205,24 @@ class TemplateMiner:
             return shape
         return None
 
+    def _key(self, tokens: list[str], seps: list[str]) -> tuple:
+        """Token count, punctuation (spacing ignored) and the leading tokens, which all must match.
+
+        A one-token message has no prefix key so it can still meet its variants; longer ones keep
+        at least their last token free for the same reason.
+        """
+        prefix = tokens[: min(self._settings.prefix_tokens, len(tokens) - 1)]
+        return (len(tokens), tuple(map(str.strip, seps)), *prefix)
+
     def _file(self, shape: _Shape) -> None:
-        self._buckets.setdefault(_bucket_key(shape.tokens, shape.seps), []).append(shape)
+        self._buckets.setdefault(self._key(shape.tokens, shape.seps), []).append(shape)
         if len(shape.tokens) >= 3:
-            self._by_prefix.setdefault(tuple(shape.tokens[:_PREFIX_TOKENS]), []).append(shape)
+            self._by_prefix.setdefault(tuple(shape.tokens[:self._settings.prefix_tokens]), []).append(shape)
 
     def _unfile(self, shape: _Shape) -> None:
-        self._buckets[_bucket_key(shape.tokens, shape.seps)].remove(shape)
+        self._buckets[self._key(shape.tokens, shape.seps)].remove(shape)
         if len(shape.tokens) >= 3:
-            self._by_prefix[tuple(shape.tokens[:_PREFIX_TOKENS])].remove(shape)
-
-
-def _bucket_key(tokens: list[str], seps: list[str]) -> tuple:
-    """Token count, punctuation (spacing ignored) and the leading tokens, which all must match.
-
-    A one-token message has no prefix key so it can still meet its variants; longer ones keep
-    at least their last token free for the same reason.
-    """
-    prefix = tokens[: min(_PREFIX_TOKENS, len(tokens) - 1)]
-    return (len(tokens), tuple(map(str.strip, seps)), *prefix)
+            self._by_prefix[tuple(shape.tokens[:self._settings.prefix_tokens])].remove(shape)
 
 
 def _sibling_keys(tokens: list[str], seps: list[str]) -> list[tuple]:
@@ -222,17 +247,30 @@ def _covering(tokens: list[str], bucket: Sequence[_Shape]) -> _Shape | None:
     return None
 
 
-def _most_similar(tokens: list[str], bucket: Sequence[_Shape]) -> _Shape | None:
+def _most_similar(tokens: list[str], bucket: Sequence[_Shape], settings: MinerSettings) -> _Shape | None:
     best: _Shape | None = None
-    best_same = -1
+    best_share = -1.0
+    wildcards = settings.wildcards
+    n = len(tokens)
     for shape in bucket:
-        same = 0
+        same = variables = 0
         for a, b in zip(shape.tokens, tokens):
-            if a == b and a != WILDCARD:
+            if a == WILDCARD or (b == WILDCARD and wildcards == "agree"):
+                variables += 1
+            elif a == b:
                 same += 1
-        if same > best_same:
-            best, best_same = shape, same
-    if best is None or best_same < _MIN_SIMILARITY * len(tokens):
+        if n == 0 or (wildcards == "ignored" and n == variables):
+            share = 1.0  # nothing left to disagree on
+        elif wildcards == "agree":
+            # Wildcards agree only beside an agreeing constant: "<*>" is no template for "ready".
+            share = (same + variables) / n if same or all(t == WILDCARD for t in tokens) else 0.0
+        elif wildcards == "ignored":
+            share = same / (n - variables)
+        else:
+            share = same / n
+        if share > best_share:
+            best, best_share = shape, share
+    if best is None or best_share < settings.similarity:
         return None
     return best
 
@@ -247,7 +285,7 @@ def _widen(shape: _Shape, tokens: list[str]) -> None:
         shape.template.text = _render(shape.tokens, shape.seps)
 
 
-def _align(template: list[str], tokens: list[str]) -> list[tuple[str, int, int]] | None:
+def _align(template: list[str], tokens: list[str], constants: float) -> list[tuple[str, int, int]] | None:
     """Template tokens widened to also cover `tokens`, or None when they are different events.
 
     Constants must be equal; a wildcard on either side may stand for up to `_MAX_RUN` tokens of
@@ -285,7 +323,7 @@ def _align(template: list[str], tokens: list[str]) -> list[tuple[str, int, int]]
     if merged is None:
         return None
     same = sum(1 for token, _, _ in merged if token != WILDCARD)
-    return merged if same >= _MIN_SIMILARITY * len(merged) else None
+    return merged if same >= constants * len(merged) else None
 
 
 def _absorbable(run: list[str]) -> bool:

@@ -12,6 +12,8 @@ and timestamps of any length fold into the same template.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 WILDCARD = "<*>"
 
@@ -24,16 +26,49 @@ _DATE_WORDS = (
     r"|UTC|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|CET|CEST)"
 )
 _EMPTY = r"(?:\(\)|\[\]|\"\"|'')"
-# A variable starts after a space or "=": a token with a digit (the possessive run keeps the scan
-# linear), a date word, an empty pair, an absolute path (maybe in brackets or quotes) or a URL.
-_VARIABLE = rf"(?<![^\s=])(?:[^\s=\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)|[(\[<\"']?/\w\S*|\w+://\S*)"
-_VARIABLE_RUN = re.compile(rf"{_VARIABLE}(?:\s+{_VARIABLE})*")
+
+
+@dataclass(frozen=True)
+class Masking:
+    """Which generic variable shapes are masked beyond the always-on ones.
+
+    Each is a choice the leave-one-system-out benchmark (`bench/logcore_templates.py`) selects:
+    none names a system, each is a shape values take in logs of every kind.
+    """
+
+    after_colon: bool = True  # "onExtend:1514038530000" keeps its key: only the value varies
+    relative_paths: bool = True  # "./runtime_malloc", "../lib/x.so", "C:\\Windows\\x" vary like absolute ones
+    kv_values: bool = False  # "user=root", "ws=null": a value after "key=" varies even without digits
+
+
+def _variable(m: Masking) -> str:
+    """A variable starts after a space or "=" (or ":" when chosen): a token with a digit (the
+    possessive run keeps the scan linear), a date word, an empty pair, a path or a URL."""
+    stops = r"\s=:" if m.after_colon else r"\s="
+    paths = r"[(\[<\"']?(?:\.{1,2}/|/|[A-Za-z]:\\)\w\S*" if m.relative_paths else r"[(\[<\"']?/\w\S*"
+    # A dotted host before ":port" is one value ("www.example.com:443"), not a key and its value.
+    host_port = r"[\w-]++(?:\.[\w-]++)++:\d\S*|" if m.after_colon else ""
+    variable = (rf"(?<![^{stops}])(?:{host_port}[^{stops}\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)"
+                rf"|{paths}|\w+://\S*)")
+    if m.kv_values:
+        variable = rf"(?:{variable}|(?<=\w=)(?:\"[^\"]*\"|[^\s,;\"'()\[\]{{}}|]+))"
+    return variable
+
+
+@lru_cache(maxsize=None)
+def _variable_run(m: Masking) -> re.Pattern[str]:
+    """A run of variables separated only by whitespace: lists and timestamps fold into one."""
+    variable = _variable(m)
+    return re.compile(rf"{variable}(?:\s+{variable})*")
+
+
+DEFAULT_MASKING = Masking()
 _SPLIT = re.compile(rf"([^{_DELIMS}]+)")
 
 
-def mask(message: str) -> str:
+def mask(message: str, masking: Masking = DEFAULT_MASKING) -> str:
     """The message with every variable-looking run replaced by the wildcard."""
-    return _VARIABLE_RUN.sub(WILDCARD, message)
+    return _variable_run(masking).sub(WILDCARD, message)
 
 
 def split(masked: str) -> tuple[list[str], list[str]]:

@@ -12,7 +12,8 @@ from types import ModuleType
 
 import pytest
 
-from logcore.templates import Template, TemplateMiner
+from logcore.templates import MinerSettings, Template, TemplateMiner
+from logcore.tokens import Masking, mask
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "logcore_templates.py"
 
@@ -50,6 +51,38 @@ def test_numbers_ids_hex_dates_paths_and_key_values_are_variables() -> None:
     ])
     assert ids[0] == ids[1]
     assert miner.template(ids[0]).text.startswith("Block <*> copied to <*> at <*> on <*> (uid=<*>")
+
+
+def test_values_after_a_key_colon_relative_and_windows_paths_are_variables_host_ports_whole() -> None:
+    assert mask("onExtend:1514038530000 14 0 4") == "onExtend:<*>"
+    assert mask("Component:01000010 is in the unavailable state") == "Component:<*> is in the unavailable state"
+    assert mask("www.example.com:443 open through proxy.example.net:8080 HTTPS") == "<*> open through <*> HTTPS"
+    assert mask("Error loading ./runtime_malloc: invalid image") == "Error loading <*> invalid image"
+    assert mask(r"Loaded C:\Windows\winsxs\cbscore.dll with core") == "Loaded <*> with core"
+    assert mask("user=root tag=\"View Lock\" ws=null") == "user=root tag=\"View Lock\" ws=null"
+    kv = Masking(kv_values=True)
+    assert mask("user=root tag=\"View Lock\" ws=null", kv) == "user=<*> tag=<*> ws=<*>"
+
+
+def test_a_constant_later_seen_as_a_variable_joins_its_template() -> None:
+    """The first line's class names have no digit; a later one's has: both are the same event."""
+    miner, ids = mine([
+        "Registering class org.example.jobs.EventType for class org.example.jobs.Handler",
+        "Registering class org.example.v2.TaskEvent for class org.example.v2.Dispatcher",
+        "Registering class org.example.v2.JobEvent for class org.example.v2.Dispatcher",
+    ])
+    assert len(set(ids)) == 1
+    assert miner.template(ids[0]).text == "Registering class <*> for class <*>"
+    # A template that is all wildcards is no template for a plain word.
+    _, ids = mine(["\x1b[31m", "ready"])
+    assert ids[0] != ids[1]
+
+
+def test_wildcards_may_differ_agree_or_be_ignored_in_the_similarity() -> None:
+    lines = ["(root) CMD (/opt/run/get_temps a)", "(root) CMD (/opt/run/get_temps b)"]
+    for wildcards, same in (("differ", False), ("agree", True), ("ignored", True)):
+        miner = TemplateMiner(MinerSettings(similarity=0.65, wildcards=wildcards))
+        assert (miner.add(lines[0]) == miner.add(lines[1])) is same, wildcards
 
 
 def test_different_events_get_different_templates() -> None:
