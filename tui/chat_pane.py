@@ -440,15 +440,8 @@ def _checker(log: LogFile, question: str, shown: str) -> CitationChecker:
     each file's own lines for `b.log:412`)."""
     from models.session import citation_checker
 
-    files = file_lines(log)
-    if files is None:
-        return citation_checker(_file_line(log), 1, log.line_count, question=question,
-                                source=log.display_name, shown=shown)
-    from models.citations import CitationChecker
-
-    # models.session.citation_checker takes no files yet: the same rule, with the files added.
-    return CitationChecker(_file_line(log), first_line=1, last_line=log.line_count,
-                           exempt=f"{question}\n{log.display_name}", shown=shown, files=files)
+    return citation_checker(_file_line(log), 1, log.line_count, question=question,
+                            source=log.display_name, shown=shown, files=file_lines(log))
 
 
 def _file_line(log: LogFile) -> LineText:

@@ -42,7 +42,8 @@ def cited_lines(text: str, files: Sequence[str] = ()) -> list[CitedLine]:
     return list(seen)
 
 
-def _href(cited: CitedLine) -> str:
+def href(cited: CitedLine) -> str:
+    """The link target `linkify` and the findings card write for a cited line."""
     if cited.file is None:
         return f"line:{cited.line}"
     return f"line:{quote(cited.file, safe='/._-')}:{cited.line}"  # a name with spaces stays one link
@@ -67,17 +68,17 @@ def linkify(markdown: str, citations: Sequence[Citation] | None = None, files: S
         if verdict is not None and not verdict.valid:
             parts.append(f"~~{ref.text}~~{INVALID_MARK}")
         else:
-            parts.append(f"[{ref.text}]({_href(_cited(ref))})")
+            parts.append(f"[{ref.text}]({href(_cited(ref))})")
         pos = end
     parts.append(markdown[pos:])
     return "".join(parts)
 
 
-def link_target(href: str) -> CitedLine | None:
+def link_target(target: str) -> CitedLine | None:
     """The line a link made by `linkify` points at; None for any other link."""
-    if not href.startswith("line:"):
+    if not target.startswith("line:"):
         return None
-    name, _, number = href[5:].rpartition(":")
+    name, _, number = target[5:].rpartition(":")
     if not number.isdigit():
         return None
     return CitedLine(int(number), unquote(name) if name else None)

@@ -118,7 +118,13 @@ class LogPane(TabPane):
             self.notify(f"{name} has {log.line_count:,} lines: no line {target.line + 1:,}",
                         severity="warning", markup=False)
             return
-        self.jump_to_line(merged.row_of(target.source, target.line) + 1)
+        try:
+            row = merged.row_of(target.source, target.line)
+        except IndexError:  # the file's index is further than the merge has read it yet
+            self.notify(f"{name}:{target.line + 1:,} is not merged yet: try again in a moment",
+                        severity="warning", markup=False)
+            return
+        self.jump_to_line(row + 1)
 
     def search(self) -> None:
         view = self.view

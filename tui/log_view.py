@@ -329,7 +329,7 @@ class LogView(ScrollView, can_focus=True):
             self._strip_cache.clear()
             self._wrap_cache = None
         if message.update.rewritten and self.merged is not None:
-            self._remap_merged_rows()
+            self._remap_merged_rows(start)
         elif self._filter is not None and self._filter_predicate is not None and self._filter_done:
             lines = self.logfile.lines(start, stop)
             self._filter.extend(
@@ -341,23 +341,35 @@ class LogView(ScrollView, can_focus=True):
         if stop > start:
             self.post_message(self.Appended(self, start, stop))
 
-    def _remap_merged_rows(self) -> None:
-        """A merged view's rows moved (a file joined, or a late line sorted in above the end):
-        the cursor and the marks stay on the same file lines, and a filter is scanned again."""
+    def _remap_merged_rows(self, start: int) -> None:
+        """A merged view's rows from `start` on moved (a file joined, or a late line sorted in
+        above the end): the cursor and the marks stay on the same file lines, and a filter scans
+        those rows again (the rows above `start` did not move)."""
         merged = self.merged
         assert merged is not None
-        start, end = self._mark_origins
-        if start is not None:
-            self.mark_start = merged.row_of(*start)
-        if end is not None:
-            self.mark_end = merged.row_of(*end)
-        cursor = self._cursor_origin
-        if self._filter_predicate is not None:
-            self.set_filter(self._filter_predicate, self.filter_label)
-            if cursor is not None:
-                self._filter_anchor = merged.row_of(*cursor)
+
+        def row(origin: tuple[int, int] | None) -> int | None:
+            try:
+                return None if origin is None else merged.row_of(*origin)
+            except IndexError:  # that line was rewritten away (its file was truncated)
+                return None
+
+        mark_start, mark_end = row(self._mark_origins[0]), row(self._mark_origins[1])
+        if self.mark_start is not None:
+            self.mark_start, self.mark_end = (mark_start, mark_end) if mark_start is not None else (None, None)
+        cursor = row(self._cursor_origin)
+        if self._filter is not None and self._filter_predicate is not None:
+            begin = start if self._filter_done else min(start, self._filter_scanned)
+            self._filter_generation += 1
+            del self._filter[bisect_left(self._filter, begin):]
+            self._filter_done = False
+            self._filter_scanned = begin
+            self._wrap_cache = None
+            if cursor is not None and cursor >= start and not self.follow:
+                self._filter_anchor = cursor
+            self._scan_filter(self._filter_predicate, self._filter_generation, begin)
         elif cursor is not None and not self.follow:
-            self.cursor = self.row_of_line(merged.row_of(*cursor))
+            self.cursor = self.row_of_line(cursor)
 
     def _stick_to_end(self) -> None:
         rows = self.row_count
@@ -704,9 +716,8 @@ class LogView(ScrollView, can_focus=True):
         self._scan_filter(predicate, self._filter_generation)
 
     @work(thread=True, exclusive=True, group="filter")
-    def _scan_filter(self, predicate: LinePredicate, generation: int) -> None:
+    def _scan_filter(self, predicate: LinePredicate, generation: int, start: int = 0) -> None:
         worker = get_current_worker()
-        start = 0
         while not worker.is_cancelled:
             count = self.logfile.line_count
             indexed = self.logfile.indexing_done

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from logcore.reader import LogFile
 from models.session import LogSlice
+from tui.sources import as_merged
 
 if TYPE_CHECKING:
+    from logcore.merge import MergedLog
     from tui.log_view import LogView
 
 
@@ -42,35 +44,38 @@ class Scope:
     label: str
 
 
-def describe_range(kind: ScopeKind, lines: Sequence[int]) -> str:
+def describe_range(kind: ScopeKind, lines: Sequence[int], unit: str = "lines") -> str:
+    """"page: lines 1-20"; a merged view counts its `rows` (each file keeps its own lines)."""
     if not lines:
-        return f"{kind.value}: no lines"
+        return f"{kind.value}: no {unit}"
     first, last = lines[0] + 1, lines[-1] + 1
     if kind is ScopeKind.FILTERED:
-        return f"filtered: {len(lines):,} lines"
-    return f"{kind.value}: lines {first:,}-{last:,}"
+        return f"filtered: {len(lines):,} {unit}"
+    return f"{kind.value}: {unit} {first:,}-{last:,}"
 
 
 def capture_scope(view: LogView, kind: ScopeKind, last_n: int) -> Scope:
     """The user's scope choice as concrete line indexes, taken now (what they see now)."""
     count = view.logfile.line_count
+    unit = "rows" if view.merged is not None else "lines"
     if kind is ScopeKind.MARKED and view.marked_range is not None:
         start, end = view.marked_range
         lines: range | tuple[int, ...] = range(start, end + 1)
     elif kind is ScopeKind.LAST:
         lines = range(max(0, count - last_n), count)
-        return Scope(kind, lines, f"last {len(lines):,} lines")
+        return Scope(kind, lines, f"last {len(lines):,} {unit}")
     elif kind is ScopeKind.FILTERED and view.filtering:
         lines = tuple(view.filtered_lines() or ())
     elif kind is ScopeKind.FILE:
-        return Scope(kind, range(0, count), f"file: {count:,} lines")
+        files = "all files" if view.merged is not None else "file"
+        return Scope(kind, range(0, count), f"{files}: {count:,} {unit}")
     else:
         if kind is not ScopeKind.PAGE:
             kind = ScopeKind.PAGE  # nothing marked / no filter: fall back to what is visible
         rows = view.visible_rows()
         lines = range(view.line_index(rows.start), view.line_index(rows.stop - 1) + 1) if (
             rows and not view.filtering) else tuple(view.line_index(r) for r in rows)
-    return Scope(kind, lines, describe_range(kind, lines))
+    return Scope(kind, lines, describe_range(kind, lines, unit))
 
 
 def evidence_scope(log: LogFile, scope: Scope) -> Scope | None:
@@ -85,7 +90,8 @@ def evidence_scope(log: LogFile, scope: Scope) -> Scope | None:
     lines = range(start, min(count, start + MAX_SCOPE_LINES))
     if lines == scope.lines:
         return None
-    return Scope(ScopeKind.PAGE, lines, describe_range(ScopeKind.PAGE, lines))
+    unit = "rows" if as_merged(log) is not None else "lines"
+    return Scope(ScopeKind.PAGE, lines, describe_range(ScopeKind.PAGE, lines, unit))
 
 
 def read_scope(log: LogFile, scope: Scope) -> LogSlice:
@@ -97,13 +103,38 @@ def read_scope(log: LogFile, scope: Scope) -> LogSlice:
         total = log.line_count
         start = max(0, total - DIGEST_MAX_LINES)
         notes = (f"the digest covers the last {DIGEST_MAX_LINES:,} of {total:,} lines",) if start else ()
-        return LogSlice(log.lines(start, total), start + 1, log.display_name, notes=notes)
+        return _contiguous(log, start, total, notes)
     lines = scope.lines
     notes: tuple[str, ...] = ()
     if len(lines) > MAX_SCOPE_LINES:
         notes = (f"only the last {MAX_SCOPE_LINES:,} of {len(lines):,} selected lines were read",)
         lines = lines[-MAX_SCOPE_LINES:]
     if isinstance(lines, range) and lines.step == 1:
-        return LogSlice(log.lines(lines.start, lines.stop), lines.start + 1, log.display_name, notes=notes)
+        return _contiguous(log, lines.start, lines.stop, notes)
     return LogSlice([log.line(i) for i in lines], lines[0] + 1 if lines else 1, log.display_name,
                     numbers=[i + 1 for i in lines], notes=notes)
+
+
+def _contiguous(log: LogFile, start: int, stop: int, notes: tuple[str, ...]) -> LogSlice:
+    """Lines [start, stop) of `log`; of a merged view, rows read as merged files (below)."""
+    merged = as_merged(log)
+    lines = log.lines(start, stop)
+    if merged is None:
+        return LogSlice(lines, start + 1, log.display_name, notes=notes)
+    return _merged_slice(merged, start, lines, notes)
+
+
+def _merged_slice(merged: MergedLog, start: int, lines: list[str], notes: tuple[str, ...]) -> LogSlice:
+    """Merged rows as the analysis reads merged files: each line labelled `b.log:412`, the
+    findings and digest found per file (`logcore.merge.MergedText`). Those read every file from
+    its first line, which rows from the top hold; rows that start further down are read as rows
+    (`line N` is row N, which the view jumps to just as well) until the merge analysis can start
+    a file inside it."""
+    if start != 0:
+        note = "rows are numbered as in the merged view (its files start above these rows)"
+        return LogSlice(lines, start + 1, merged.display_name, notes=(*notes, note))
+    from logcore.merge import MergedText
+
+    origin = [merged.origin(i) for i in range(len(lines))]
+    text = MergedText(list(merged.sources), lines, origin, list(merged.alignments))
+    return LogSlice(lines, 1, merged.display_name, notes=notes, merged=text)

@@ -244,3 +244,62 @@ def test_snapshot_of_a_merged_view(snap_compare, make_log) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=(90, 22), run_before=settle)
+
+
+def incident_logs(make_log) -> MergedLog:
+    """The app's pool runs dry at app.log:60; then the proxy's 502s flood proxy.log."""
+    proxy = ([f"{stamp(2 * i)} INFO proxy GET /cart/{i} 200 12ms" for i in range(60)]
+             + [f"{stamp(120 + i)} ERROR proxy GET /cart/{i} 502 upstream timed out" for i in range(30)])
+    app_lines = ([f"{stamp(2 * i + 1)} INFO app served request {i}" for i in range(59)]
+                 + [f"{stamp(119)} ERROR app db pool exhausted (max 20) waiting for connection"]
+                 + [f"{stamp(121 + 2 * i)} WARN app request {i} waited 5000ms for a connection" for i in range(10)])
+    return merged_of(make_log(proxy, "proxy.log"), make_log(app_lines, "app.log"))
+
+
+async def test_findings_and_the_model_read_the_merged_files_by_name(make_log) -> None:
+    merged = incident_logs(make_log)
+    backend = ScriptedBackend("The pool ran dry at app.log:60, then the proxy failed from proxy.log:61.")
+    app = make_app([merged], backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.active_view
+        await pilot.press("F")
+        await wait_for(pilot, lambda: len(app.query("#answer .findings")) == 1)
+        card = app.query_one("#answer .findings")
+        source = card.source if hasattr(card, "source") else card._markdown
+        assert "(line:app.log:60)" in source and "(line:proxy.log:61)" in source
+        app._link_clicked(type("Clicked", (), {"href": "line:app.log:60", "stop": lambda self: None})())
+        await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "app.log:60")
+        await pilot.press("home")
+        await pilot.press("2")  # root cause: the findings card, then the model
+        await wait_for(pilot, lambda: not app.generating and app.conversation is not None
+                       and app.conversation.turns[0].answer)
+        prompt = "\n".join(m["content"] for m in backend.calls[0]["messages"])
+        assert "app.log:1 | " in prompt and "proxy.log:1 | " in prompt
+        assert "Cite lines the same way, as file:line" in prompt  # the system turn says how lines are named
+        assert [c.valid for c in app.chat.checked] == [True, True]
+        assert app.chat.citations == [CitedLine(60, "app.log"), CitedLine(61, "proxy.log")]
+
+
+async def test_a_filter_stays_right_when_rows_move_under_it(make_log, tmp_path: Path) -> None:
+    a, b = make_log(PROXY, "a.log"), make_log(APP, "b.log")
+    early = make_log([f"{stamp(0)} ERROR db refused a connection", f"{stamp(4)} INFO db ready"], "c.log")
+    merged = merged_of(a, b)
+    app = make_app([merged, early], ScriptedBackend(), follow=True)
+    async with app.run_test(size=(100, 24)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: view.watching and view.row_count == 12)
+        await pilot.press("f")
+        await type_text(pilot, "ERROR")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.filter_done and [view.file_line_label(i) for i in view.filtered_lines()] == ["b.log:4"])
+        await pilot.press("plus")  # c.log's rows sort in above b.log's error
+        await wait_for(pilot, lambda: merged.line_count == 14)
+
+        def kept() -> list[str]:
+            return [view.file_line_label(i) for i in view.filtered_lines()] if view.filter_done else []
+
+        await wait_for(pilot, lambda: kept() == ["c.log:1", "b.log:4"])
+        with (tmp_path / "a.log").open("a") as out:
+            out.write(f"{stamp(40)} ERROR proxy upstream reset\n")
+        await wait_for(pilot, lambda: kept() == ["c.log:1", "b.log:4", "a.log:7"], timeout=15)
+        assert all("ERROR" in view.logfile.line(i) for i in view.filtered_lines())
