@@ -18,6 +18,7 @@ across files is right; `offset(record)` gives the file's own clock back for disp
 
 from __future__ import annotations
 
+import heapq
 import math
 import statistics
 from array import array
@@ -146,15 +147,11 @@ def _offsets(columns: Columns, record_source: array, sources: int) -> list[float
     offsets = [0.0] * sources
     if not any(timed):
         return offsets
-    placed_rows: list[int] = []  # merged records of placed files with a time, in order
-    placed_times: list[float] = []
+    placed: list[tuple[int, float]] = []  # (merged record, shared-clock time) of placed files, in order
     for s in sorted(range(sources), key=lambda s: -len(timed[s])):
-        if placed_rows:
-            offsets[s] = _offset_between(columns, timed[s], placed_rows, placed_times)
-        for k in timed[s]:
-            at = bisect_left(placed_rows, k)
-            placed_rows.insert(at, k)
-            placed_times.insert(at, columns.times[k] + offsets[s])
+        if placed:
+            offsets[s] = _offset_between(columns, timed[s], [k for k, _ in placed], [t for _, t in placed])
+        placed = list(heapq.merge(placed, [(k, columns.times[k] + offsets[s]) for k in timed[s]]))
     return offsets
 
 
