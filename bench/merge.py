@@ -72,10 +72,10 @@ def _moments(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.sort(rng.integers(0, 86_400_000, n))
 
 
-def _write(path: Path, megabytes: int, line_bytes: int, make: Callable[[np.ndarray, int], list[str]],
-           seed: int) -> int:
-    """Write about `megabytes` of lines; `make(ms, first)` formats a batch of moments."""
-    n = (megabytes << 20) // line_bytes
+def _write(path: Path, megabytes: int, make: Callable[[np.ndarray, int], list[str]], seed: int) -> int:
+    """Write about `megabytes` of lines over one day; `make(ms, first)` formats a batch of moments."""
+    probe = "".join(make(np.arange(0, 86_400_000, 43_200), 0))
+    n = int((megabytes << 20) / (len(probe) / 2000))
     ms = _moments(np.random.default_rng(seed), n)
     with path.open("w") as f:
         for first in range(0, n, 100_000):
@@ -123,8 +123,8 @@ def _access(ms: np.ndarray, first: int) -> list[str]:
 
 def generate(folder: Path, megabytes: int) -> list[Path]:
     paths = [folder / "app.log", folder / "db.log", folder / "proxy.log"]
-    for seed, (path, width, make) in enumerate(zip(paths, (110, 95, 85), (_java, _syslog, _access))):
-        _write(path, megabytes, width, make, seed)
+    for seed, (path, make) in enumerate(zip(paths, (_java, _syslog, _access))):
+        _write(path, megabytes, make, seed)
     return paths
 
 

@@ -24,8 +24,10 @@ from pathlib import Path
 from logcore.decode import DecodedBlock
 from logcore.errors import LogchatError, LogInputError
 from logcore.merge_keys import (KEY_BLOCK, KEY_CHARS, NO_TIME, Alignment, FileFacts, FileKeys, align, file_facts,
-                                file_facts_of, key_of_time, monotone_keys)
+                                file_facts_of, key_of_time, monotone_keys, shift_seconds)
 from logcore.reader import FollowUpdate, LogFile
+
+_HEAD_LINES = 200  # lines a file's layout, year and zone are read from
 
 __all__ = ["Alignment", "MergeSource", "MergedLog", "MergedText", "merge_texts", "short_names"]
 
@@ -72,6 +74,9 @@ class MergedText:
     origin: list[tuple[int, int]]  # per merged line: (source index, 0-based line in that source)
     alignments: list[Alignment]
     _rows: list[list[int]] = field(default_factory=list, repr=False)
+    # per source: seconds from its stamps as its parser reads them to the merged clock (UTC where
+    # zones mix; a yearless file's year), from its first stamp (`merge_keys.shift_seconds`)
+    shifts: list[float] = field(default_factory=list)
 
     def label(self, i: int) -> str:
         """Merged index (0-based) -> "b.log:412" (the 1-based line in its own file)."""
@@ -92,7 +97,7 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
     file writes zones."""
     names = [name for name, _ in named]
     texts = [list(lines) for _, lines in named]
-    facts = [file_facts(lines[:200], lines[-50:]) for lines in texts]
+    facts = [file_facts(lines[:_HEAD_LINES], lines[-50:]) for lines in texts]
     clocks, alignments = align(names, facts, utc_offset)
     streams = []
     for source, (clock, lines) in enumerate(zip(clocks, texts)):
@@ -106,12 +111,12 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
         origin.append((source, i))
         rows[source][i] = row
     sources = [MergeSource(name, name) for name in names]
-    return MergedText(sources, merged_lines, origin, alignments, rows)
+    shifts = [shift_seconds(clock, lines[:_HEAD_LINES]) for clock, lines in zip(clocks, texts)]
+    return MergedText(sources, merged_lines, origin, alignments, rows, shifts)
 
 
 # -- the lazy view -----------------------------------------------------------------------------
 
-_HEAD_LINES = 200
 _CHECKPOINTS = 16  # merged cursors kept near what was shown
 _STEP_MAX = 4096  # rows walked from a checkpoint before searching afresh
 _SAMPLE_SLICE = 64  # blocks sampled per hold of the lock, so readers get in between
@@ -294,6 +299,12 @@ class MergedLog:
             key = keys.key(line)
             return line + sum(other.below(key + 1) if j < source else other.below(key)
                               for j, other in enumerate(self._files) if j != source)
+
+    def shift(self, source: int) -> float:
+        """Seconds from a file's stamps as its parser reads them to the merged clock (see
+        `MergedText.shifts`)."""
+        keys = self._files[source]
+        return shift_seconds(keys.clock, keys.log.lines(0, _HEAD_LINES, KEY_CHARS))
 
     def row_at_time(self, when: datetime) -> int:
         """The first merged row at or after `when` (aware: any zone; naive: as the naive files read)."""

@@ -82,6 +82,20 @@ class Clock:
         return (stamp - _EPOCH) // _US - offset
 
 
+def shift_seconds(clock: Clock, lines: Sequence[str]) -> float:
+    """Seconds to add to a file's stamps as its format parser reads them (its own wall clock,
+    the current year where none is written) to put them on the merge's clock, from its first
+    stamped line (0 when it has none)."""
+    matcher = clock.fmt.matcher
+    for line in lines:
+        fields = matcher(line) if matcher is not None else unknown(line)
+        if fields is not None and fields.timestamp is not None:
+            key = clock.key(line)
+            if key is not None:
+                return (key - (fields.timestamp - _EPOCH) // _US) / 1e6
+    return 0.0
+
+
 def _with_year(stamp: datetime, year: int) -> datetime:
     try:
         return stamp.replace(year=year)
@@ -102,6 +116,7 @@ class FileFacts:
     first: datetime | None  # first and last stamps seen, as parsed (for aligning years)
     last: datetime | None
     mtime: float | None = None
+    empty: bool = False
 
 
 def file_facts(head: Sequence[str], tail: Sequence[str] = (), mtime: float | None = None) -> FileFacts:
@@ -112,7 +127,7 @@ def file_facts(head: Sequence[str], tail: Sequence[str] = (), mtime: float | Non
     stamped = [(line, stamp) for line in sample if (stamp := clock.stamp(line)) is not None]
     last = next((s for s in map(clock.stamp, reversed(list(tail))) if s is not None), None)
     if not stamped:
-        return FileFacts(fmt, last is not None, False, "naive", None, last, mtime)
+        return FileFacts(fmt, last is not None, False, "naive", None, last, mtime, not sample and not tail)
     stamped = stamped[:_FACT_LINES]
     yearless = zoned = epoch = 0
     for line, stamp in stamped:
@@ -160,7 +175,9 @@ def align(names: Sequence[str], facts: Sequence[FileFacts],
     why = "this machine's zone" if utc_offset is None else "as given"
     zoned: list[Clock] = []
     for i, f in enumerate(facts):
-        if not f.stamped:
+        if f.empty:
+            zoned.append(Clock(f.fmt))
+        elif not f.stamped:
             notes.append(Alignment(i, f"{names[i]} has no timestamps: its lines open the timeline, in file order"))
             zoned.append(Clock(f.fmt))
         elif f.zone == "naive" and mixed:

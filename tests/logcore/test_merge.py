@@ -13,6 +13,7 @@ from logcore.errors import LogchatError, LogInputError
 from logcore.merge import MergedLog, merge_texts, short_names
 from logcore.merge_keys import KEY_BLOCK, Clock, align, file_facts, monotone_keys
 from logcore.reader import LogFile
+from logcore.timestamps import THIS_YEAR
 
 UTC = timedelta(0)
 
@@ -71,6 +72,7 @@ def test_zones_go_to_utc_and_naive_files_get_the_assumed_zone_noted() -> None:
     assert _labels(merged) == ["web.log:1", "app.log:1", "web.log:2", "app.log:2"]
     assert [a.text for a in merged.alignments] == ["app.log writes no time zone: read as UTC+03:00 (as given)"]
     assert merged.alignments[0].source == 1
+    assert merged.shifts == [0.0, -3 * 3600.0]  # web.log's first stamp is UTC already
 
 
 def test_file_without_year_is_aligned_to_the_others_and_says_so() -> None:
@@ -80,12 +82,15 @@ def test_file_without_year_is_aligned_to_the_others_and_says_so() -> None:
     assert _labels(merged) == ["app.log:1", "sys.log:1", "app.log:2", "sys.log:2"]
     (note,) = merged.alignments
     assert note.source == 1 and note.text.startswith("sys.log has no year: read as 2022")
+    parsed = datetime(THIS_YEAR, 1, 1, 0, 0, 1)
+    assert merged.shifts[1] == (datetime(2022, 1, 1, 0, 0, 1) - parsed).total_seconds()
 
 
 def test_a_file_without_stamps_opens_the_timeline_with_a_note() -> None:
-    merged = merge_texts([("a.log", [_iso(1, "a1")]), ("notes.txt", ["hello", "world"])])
+    merged = merge_texts([("a.log", [_iso(1, "a1")]), ("notes.txt", ["hello", "world"]), ("empty.log", [])])
     assert _labels(merged) == ["notes.txt:1", "notes.txt:2", "a.log:1"]
-    assert merged.alignments[0].text.startswith("notes.txt has no timestamps")
+    assert [a.text for a in merged.alignments] == [
+        "notes.txt has no timestamps: its lines open the timeline, in file order"]
 
 
 def test_short_names_grow_only_where_basenames_clash() -> None:
