@@ -10,10 +10,11 @@ and the digest then read the merged analysis like a single log's and map rows ba
 `b.log:412` through `MergedText.origin`.
 
 Times: each file's parser reads its own wall clock (no zone, an assumed year). The merge put the
-files on one clock, and its order says how: the offset of a file is read from where its timed
-records fall between the timed records of the files already placed, rounded to a quarter hour
-(zones and years differ by whole quarter hours). Columns carry the shared clock, so nearness
-across files is right; `offset(record)` gives the file's own clock back for display.
+files on one clock and says by how much it moved each (`MergedText.shifts`). A MergedText built
+without them has its offsets read from its order instead: where a file's timed records fall
+between the timed records of the files already placed, rounded to a quarter hour (zones and
+years differ by whole quarter hours). Columns carry the shared clock, so nearness across files
+is right; `offset(record)` gives the file's own clock back for display.
 """
 
 from __future__ import annotations
@@ -98,7 +99,8 @@ def analyze_merged(merged: MergedText) -> MergedAnalysis:
         columns.wordings.update({tid + shift: w for tid, w in src.wordings.items()})
         columns.badness_by_key.update({(tid + shift, level): v for (tid, level), v in src.badness_by_key.items()})
     columns.suspects.extend(sorted(position[s][r] for s, a in enumerate(per_file) for r in a.columns.suspects))
-    offsets = _offsets(columns, record_source, len(per_file))
+    shifts = list(merged.shifts)
+    offsets = shifts if len(shifts) == len(per_file) else _offsets(columns, record_source, len(per_file))
     for k in range(len(columns.times)):
         columns.times[k] += offsets[record_source[k]]
     signals: dict[int, TemplateSignal] = {}

@@ -7,6 +7,7 @@ trigger line, then a flood of errors that name what the trigger named, then reco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Callable
@@ -331,6 +332,10 @@ def test_a_file_in_another_zone_is_compared_on_the_shared_clock_and_shown_on_its
     assert top.time is not None and top.time.startswith("2026-03-14T12:07")  # db.log's own clock (+02:00)
     gap = next(why for why in top.why if "before onset" in why)
     assert gap.endswith("s before onset") and "h" not in gap.split()[-3], gap  # seconds, not 2 hours
+    # without the merge's shifts, the offset is read from the merged order: the same findings
+    merged = merge_texts([("app.log", app), ("db.log", db)])
+    unshifted = find_merged_incidents(dataclasses.replace(merged, shifts=[]))
+    assert unshifted.to_json() == found.to_json()
 
 
 def test_one_file_findings_carry_no_file_keys() -> None:
