@@ -10,6 +10,9 @@ benchmark's generated file, 1024 by default; LOGCHAT_BENCH_SKIP=reading,template
 - anomalies: precision / recall / F1 of the flagged lines against the BGL alert labels (the
   label column is stripped before analysis and used only to score), and the share of lines
   flagged on every other loghub system;
+- anomaly transfer: the flag threshold chosen on one labelled log and judged on another
+  (BGL -> Thunderbird, Thunderbird -> BGL, BGL half -> other half), next to the default
+  threshold and a severity-only baseline scored in the same run;
 - digest: the BGL slice's digest within 2,000 SmolLM2 tokens (alert templates quoted), and the
   build time and size of a digest of a generated, varied 1M-line log next to the naive
   approach measured in the same run: the raw text cut to the same budget (head and tail).
@@ -36,7 +39,9 @@ BENCH = Path(__file__).resolve().parent
 # `logcore` package; drop it before importing the package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-from logcore.anomaly import analyze  # noqa: E402
+from logcore.anomaly import analyze, score_columns  # noqa: E402
+from logcore.anomaly_score import FLAG_SCORE  # noqa: E402
+from logcore.record_scan import CODE_LEVEL, scan  # noqa: E402
 from logcore.digest import build_digest  # noqa: E402
 from logcore.token_estimate import estimate_tokens  # noqa: E402
 
@@ -79,6 +84,110 @@ def bgl_slice() -> tuple[Path, list[str], list[bool]]:
         lines.append(rest)
         alerts.append(label != "-")
     return path, lines, alerts
+
+
+def labelled(system: str) -> tuple[list[str], list[bool]]:
+    """A loghub system's lines with the alert column cut off, and whether each line is an alert.
+
+    The scorer only ever sees the cut lines: the label is the first field, and nothing after
+    it depends on it.
+    """
+    path = next((LOGHUB / system).glob("*.log"))
+    lines, alerts = [], []
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        label, _, rest = raw.partition(" ")
+        lines.append(rest)
+        alerts.append(label != "-")
+    return lines, alerts
+
+
+class Scored:
+    """Every line's anomaly score (0 for lines without any badness) and the severity baseline."""
+
+    def __init__(self, lines: list[str]) -> None:
+        result = scan(lines)
+        scoring = score_columns(result.columns, result.miner)
+        self.scores = [0.0] * len(lines)
+        for line, score in zip(scoring.scored_lines, scoring.scores):
+            self.scores[line] = score
+        self.severe = [False] * len(lines)  # the baseline: every ERROR or FATAL record
+        for line, code in zip(result.columns.lines, result.columns.levels):
+            self.severe[line] = CODE_LEVEL[code] in ("ERROR", "FATAL")
+
+    def flags(self, threshold: float) -> list[bool]:
+        return [s >= threshold for s in self.scores]
+
+
+def quality(flags: list[bool], alerts: list[bool]) -> tuple[float, float, float, int]:
+    """Precision, recall, F1 and the number flagged (precision 0 when nothing is flagged)."""
+    flagged = sum(flags)
+    tp = sum(f and a for f, a in zip(flags, alerts))
+    precision = tp / flagged if flagged else 0.0
+    recall = tp / sum(alerts) if any(alerts) else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return precision, recall, f1, flagged
+
+
+def tune_f1(scored: Scored, alerts: list[bool]) -> float:
+    """The threshold of best F1: of the lowest run of thresholds that give it (ties go to
+    recall), its middle, the choice with most margin on both sides."""
+    values = sorted({s for s in scored.scores if s > 0})
+    f1s = [quality(scored.flags(t), alerts)[2] for t in values]
+    best = max(f1s)
+    first = f1s.index(best)
+    last = first
+    while last + 1 < len(values) and f1s[last + 1] == best:
+        last += 1
+    low = values[first - 1] if first > 0 else 0.0
+    return (low + values[last]) / 2
+
+
+def tune_rate(scored: Scored, rate: float) -> float:
+    """The lowest threshold that flags at most `rate` of the lines (an unsupervised calibration
+    on a log known to be normal), placed halfway to the next score up for margin."""
+    allowed = int(rate * len(scored.scores))
+    ranked = sorted(scored.scores, reverse=True)
+    floor = ranked[allowed] if allowed < len(ranked) else 0.0
+    above = [s for s in set(ranked) if s > floor]
+    return (floor + min(above)) / 2 if above else floor + 0.01
+
+
+def transfer_rows() -> list[Row]:
+    """Thresholds tuned on one labelled log, scored on another; default and baseline beside them."""
+    bgl_lines, bgl_alerts = labelled("BGL")
+    tb_lines, tb_alerts = labelled("Thunderbird")
+    bgl, tb = Scored(bgl_lines), Scored(tb_lines)
+    rows: list[Row] = []
+
+    def judged(name: str, threshold: float, scored: Scored, alerts: list[bool], how: str) -> None:
+        p, r, f1, n = quality(scored.flags(threshold), alerts)
+        bp, br, bf1, bn = quality(scored.severe, alerts)
+        if any(alerts):
+            value = f"P {p:.3f} R {r:.3f} F1 {f1:.3f}"
+            base = f"baseline every ERROR/FATAL line P {bp:.3f} R {br:.3f} F1 {bf1:.3f}"
+        else:
+            value = f"{n} flagged ({n / len(alerts):.1%})"
+            base = f"baseline every ERROR/FATAL line {bn} ({bn / len(alerts):.1%})"
+        rows.append((name, value, f"threshold {threshold:.3f} {how}; {n} flagged; {base}"))
+
+    t = tune_f1(bgl, bgl_alerts)
+    judged("transfer BGL -> Thunderbird (all normal)", t, tb, tb_alerts, "(best F1 on BGL)")
+    judged("  default threshold on Thunderbird", FLAG_SCORE, tb, tb_alerts, "(default)")
+    t = tune_rate(tb, 0.01)
+    judged("transfer Thunderbird -> BGL", t, bgl, bgl_alerts, "(flags <= 1% of Thunderbird)")
+    judged("  default threshold on BGL", FLAG_SCORE, bgl, bgl_alerts, "(default)")
+    half = len(bgl_lines) // 2
+    splits = {"first half": (slice(0, half), slice(half, None)), "odd lines": (slice(1, None, 2), slice(0, None, 2))}
+    for name, (a, b) in splits.items():
+        other = "second half" if name == "first half" else "even lines"
+        for (tune_name, tune_part), (score_name, score_part) in (((name, a), (other, b)), ((other, b), (name, a))):
+            tuned = Scored(bgl_lines[tune_part])
+            t = tune_f1(tuned, bgl_alerts[tune_part])
+            target = Scored(bgl_lines[score_part])
+            judged(f"transfer BGL {tune_name} -> {score_name}", t, target, bgl_alerts[score_part],
+                   f"(best F1 on the {tune_name}, {sum(bgl_alerts[tune_part])} alerts; "
+                   f"{sum(bgl_alerts[score_part])} alerts here)")
+    return rows
 
 
 def anomaly_rows() -> list[Row]:
@@ -252,7 +361,7 @@ def main() -> None:
     if templates is not None:
         print_rows(templates.run())
     if LOGHUB.is_dir():
-        print_rows(anomaly_rows() + bgl_digest_rows())
+        print_rows(anomaly_rows() + transfer_rows() + bgl_digest_rows())
     else:
         print(f"anomalies and BGL digest skipped: loghub samples not found at {LOGHUB}")
     print_rows(big_digest_rows())

@@ -6,7 +6,7 @@ A line is flagged when it says something went wrong *and* that is unusual for th
                x 0.3 when the template is one field of a dump (`logcore.line_signals`)
     surprise = 0.4 + 0.6 x rarity + 0.15 if its template is new + 0.1 in a burst
                + 0.05 right after a silence
-    score    = badness x surprise, flagged at >= FLAG_SCORE
+    score    = badness x surprise, flagged at >= FLAG_SCORE (0.63, see `logcore.anomaly_score`)
 
 Rarity is the template's self-information, -log(share), reaching 1 at one line in a thousand;
 "new" means the template first appears after the opening tenth of the log; a burst is a time
@@ -29,7 +29,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from logcore.anomaly_score import FLAG_SCORE, rarity, surprise
 from logcore.formats import Record
@@ -81,6 +81,10 @@ class Scoring:
     anomalies: list[LineAnomaly]
     signals: dict[int, TemplateSignal]
     silences: list[Silence]
+    # The score of every record with any badness (the rest score 0), flagged or not, so a
+    # threshold can be chosen on one log and judged on another (`bench/logcore.py`).
+    scored_lines: array = field(default_factory=lambda: array("q"))  # 0-based lines
+    scores: array = field(default_factory=lambda: array("d"))
 
 
 @dataclass
@@ -152,8 +156,8 @@ def score_anomalies(records: Sequence[Record], assignments: Sequence[int],
     return score_columns(columns, miner).anomalies
 
 
-def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
-    """Score every record of `columns` and sum up each template."""
+def score_columns(columns: Columns, miner: TemplateMiner, threshold: float = FLAG_SCORE) -> Scoring:
+    """Score every record of `columns`, flag those at `threshold` or above, sum up each template."""
     n = len(columns.templates)
     if n == 0:
         return Scoring([], {}, [])
@@ -162,20 +166,23 @@ def score_columns(columns: Columns, miner: TemplateMiner) -> Scoring:
     silences, after_silence = _silences(columns)
     bursts = _bursts(columns, candidates)
     anomalies: list[LineAnomaly] = []
+    scored_lines, scores = array("q"), array("d")
     for i, line_badness in candidates:
         signal = signals[columns.templates[i]]
         in_burst = i in bursts
         signal.burst_lines += in_burst
         gap = after_silence.get(i)
         score = round(min(1.0, line_badness * surprise(signal.rarity, signal.new, in_burst, gap is not None)), 3)
+        scored_lines.append(columns.lines[i])
+        scores.append(score)
         if score > signal.top_score:
             signal.top_score, signal.top_line = score, columns.lines[i]
-        if score >= FLAG_SCORE:
+        if score >= threshold:
             if not signal.flagged:
                 signal.onset_line = columns.lines[i]
             signal.flagged += 1
             anomalies.append(LineAnomaly(columns.lines[i], score, _reasons(columns, i, signal, n, in_burst, gap)))
-    return Scoring(anomalies, signals, silences)
+    return Scoring(anomalies, signals, silences, scored_lines, scores)
 
 
 def _template_signals(columns: Columns, miner: TemplateMiner) -> dict[int, TemplateSignal]:

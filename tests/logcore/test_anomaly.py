@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from logcore.anomaly import analyze, score_anomalies
+from logcore.anomaly import analyze, score_anomalies, score_columns
 from logcore.formats import detect_format, parse_records
 from logcore.line_signals import is_field_line, read_wording
+from logcore.record_scan import scan
 from logcore.templates import TemplateMiner
 
 
@@ -49,6 +50,26 @@ def test_other_systems_flag_a_small_share(loghub: Path, system: str) -> None:
     lines = next((loghub / system).glob("*.log")).read_text(encoding="utf-8", errors="replace").splitlines()
     analysis = analyze(lines)
     assert len(analysis.anomalies) <= 0.1 * len(lines)
+
+
+def test_thunderbird_all_normal_sample_is_flagged_under_one_percent(loghub: Path) -> None:
+    """Its lines carry no level; words such as "failed" alone must not flag 3 % of a normal log."""
+    lines = next((loghub / "Thunderbird").glob("*.log")).read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = [line.partition(" ")[2] for line in lines]  # the alert column, all "-" here, cut off
+    assert len(analyze(lines).anomalies) <= 0.01 * len(lines)
+
+
+def test_every_suspect_line_is_scored_and_the_threshold_is_a_parameter() -> None:
+    lines = [f"2024-05-01 10:00:{i % 60:02d},000 INFO [main] app.Worker: processed batch {i}" for i in range(300)]
+    lines[100] = "2024-05-01 10:01:40,000 WARN [main] app.Worker: retrying batch 100"
+    lines[200] = "2024-05-01 10:03:20,000 ERROR [main] app.Db: connection to db-1:5432 refused"
+    result = scan(lines)
+    default = score_columns(result.columns, result.miner)
+    scores = dict(zip(default.scored_lines, default.scores))
+    assert set(scores) == {100, 200} and scores[200] > scores[100] > 0
+    assert [a.line for a in default.anomalies] == [200]
+    low = score_columns(result.columns, result.miner, threshold=scores[100])
+    assert [a.line for a in low.anomalies] == [100, 200]
 
 
 def test_rare_error_is_flagged_with_reasons_and_routine_lines_are_not() -> None:
