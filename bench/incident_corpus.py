@@ -19,7 +19,7 @@ incident and `truth.json`) and `--large FILE` for the 1M-line timing log.
 
 Multi-file incidents (issue 13; `generate_multi_corpus`): the cause is logged by one program and
 the flood by others, each file with its own traffic, noise, layout and clock (one writes local
-time with a +02:00 offset, two write no year). Their truth names lines as (file, line). They
+time with a +02:00 offset, three write no year). Their truth names lines as (file, line). They
 were written from how the failures look in real systems, without reading the finder.
 `python bench/incident_corpus.py DIR --multi` writes them too (one folder per incident).
 """
@@ -1283,11 +1283,111 @@ def schema_change(d: Draw) -> MultiPlan:
     )
 
 
+def lb_cert(d: Draw) -> MultiPlan:
+    """The load balancer (haproxy, syslog without a year) is reloaded with a renewed certificate
+    whose bundle lacks the intermediate: the Python client and the Go mobile backend behind
+    other hosts fail to verify it on every new connection."""
+    host = d.pick(["api.shop.example", "edge.shop.example"])
+    pem = f"/etc/haproxy/certs/{host}.pem"
+    hp = f"haproxy[{d.n(2000, 2999)}]"
+    acc = lambda status, path: Msg("INFO", hp, f"203.0.{d.n(0, 9)}.{d.n(2, 250)}:{d.n(30000, 65000)} [{{accept}}] fe_https~ be_api/api-{d.n(1, 4)} 0/0/1/{d.n(3, 60)}/{d.n(4, 70)} {status} {d.n(200, 4000)} - - ---- {d.n(10, 40)}/{d.n(10, 40)}/0/0/0 0/0 \"GET {path} HTTP/1.1\"")  # noqa: E731
+    lb = Service("lb.log", "haproxy-syslog", rfc3164, background=[
+        (6, "bg:acc", lambda: acc(200, f"/v1/items/{d.n(100, 999)}")),
+        (1, "bg:health", lambda: Msg("INFO", hp, f"Health check for server be_api/api-{d.n(1, 4)} succeeded, reason: Layer7 check passed, code: 200")),
+    ], noise=[
+        (3, "noise:404", lambda: acc(404, "/wp-login.php")),
+        (1, "noise:handshake", lambda: Msg("WARN", hp, f"203.0.{d.n(0, 9)}.{d.n(2, 250)}:{d.n(30000, 65000)} [{{accept}}] fe_https/1: SSL handshake failure")),
+    ], gap_s=1.0)
+    client = Service("client.log", "python-logging", python_logging, background=[
+        (5, "bg:sync", lambda: Msg("INFO", "sync.worker", f"synced {d.n(1, 80)} items from https://{host}/v1/items in {d.n(40, 300)} ms")),
+        (2, "bg:beat", lambda: Msg("DEBUG", "sync.scheduler", "next sync in 5s")),
+    ], noise=[
+        (2, "noise:retry", lambda: Msg("ERROR", "sync.worker", "sync failed: HTTPSConnectionPool read timed out (read timeout=10), retrying")),
+        (2, "noise:slow", lambda: Msg("WARN", "sync.worker", f"sync took {d.n(5000, 9000)} ms")),
+    ], gap_s=1.4)
+    mobile = Service("mobile.log", "go-zap-console", go_zap, background=[
+        (5, "bg:push", lambda: Msg("INFO", "push/sender.go:61", "notification sent", {"device": f"d-{d.hexid(6)}"})),
+        (2, "bg:fetch", lambda: Msg("INFO", "catalog/fetch.go:33", "catalog fetched", {"items": d.n(10, 400)})),
+    ], noise=[
+        (2, "noise:apns", lambda: Msg("ERROR", "push/sender.go:61", "notification failed, will retry", {"error": "context deadline exceeded"})),
+        (1, "noise:404", lambda: Msg("WARN", "catalog/fetch.go:33", "item not found", {"status": 404})),
+    ], gap_s=1.1)
+    trigger = [Step(0, "trigger:deploy", Msg("INFO", f"certbot-deploy[{d.n(3000, 3999)}]", d.pick([
+                   f"deployed renewed certificate for {host} to {pem}",
+                   f"installing renewed certificate {pem} (expires 2026-06-12)"]))),
+               Step(1.2, "trigger:reload", Msg("NOTICE", f"haproxy[{d.n(1, 9)}]", "Reexecuting Master process")),
+               Step(1.4, "trigger:loaded", Msg("NOTICE", hp, f"Proxy fe_https started, loaded certificate bundle {pem}"))]
+    return MultiPlan(
+        services=[client, lb, mobile], trigger_file="lb.log", trigger=trigger,
+        consequences={
+            "client.log": (0.5, 0.0, [
+                (3, "cons:verify", lambda: Msg("ERROR", "sync.worker", f"sync failed: HTTPSConnectionPool(host='{host}', port=443): Max retries exceeded (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate (_ssl.c:1006)')))")),
+            ]),
+            "mobile.log": (0.5, 0.5, [
+                (3, "cons:x509", lambda: Msg("ERROR", "catalog/fetch.go:33", "catalog fetch failed", {"error": f"Get \"https://{host}/v1/catalog\": tls: failed to verify certificate: x509: certificate signed by unknown authority"})),
+                (1, "cons:stale", lambda: Msg("WARN", "catalog/cache.go:20", "serving stale catalog", {"age_s": d.n(60, 900)})),
+            ]),
+        },
+        delay_s=d.n(1, 6), flood_s=d.n(200, 400), flood_events=d.n(80, 120),
+        explanation=(("certificate", "cert", "bundle"), ("verify", "x509", "issuer", "unknown authority")),
+    )
+
+
+def dns_switch(d: Draw) -> MultiPlan:
+    """The node's resolver switches to a DNS server that answers nothing for internal names
+    (journald): the Java app cannot resolve its dependency, the containerised worker neither."""
+    ns = f"10.30.0.{d.n(50, 60)}"
+    node = Service("node.log", "journald-short-iso", journal_short_iso, background=[
+        (4, "bg:session", lambda: Msg("INFO", "systemd[1]", f"Started session-{d.n(100, 999)}.scope - Session {d.n(100, 999)} of User ops.")),
+        (3, "bg:timesync", lambda: Msg("INFO", "systemd-timesyncd[402]", "Network configuration changed, trying to establish connection.")),
+        (2, "bg:dhcp", lambda: Msg("INFO", "systemd-networkd[398]", "eth0: DHCPv4 address 10.4.3.17/24, gateway 10.4.3.1 acquired from 10.4.3.1")),
+    ], noise=[
+        (2, "noise:ssh", lambda: Msg("WARN", f"sshd[{d.n(2000, 9000)}]", "error: kex_exchange_identification: Connection closed by remote host")),
+        (1, "noise:fail", lambda: Msg("ERROR", "systemd[1]", "apt-daily.service: Failed with result 'exit-code'.")),
+    ], gap_s=5.0, noise_share=0.08)
+    app = Service("app.log", "hadoop-log4j", log4j, background=[
+        (5, "bg:req", lambda: Msg("INFO", "com.shop.orders.OrderService", f"order o-{d.n(10000, 99999)} reserved at inventory.internal in {d.n(4, 40)} ms")),
+        (2, "bg:gc", lambda: Msg("DEBUG", "com.shop.metrics.Reporter", f"reported {d.n(50, 200)} metrics")),
+    ], noise=[
+        (2, "noise:retry", lambda: Msg("ERROR", "com.shop.orders.PaymentClient", "payment call timed out after 2000 ms, retrying (1/3)")),
+        (2, "noise:slow", lambda: Msg("WARN", "com.shop.orders.OrderService", f"slow reservation: {d.n(900, 2500)} ms")),
+    ], gap_s=0.9)
+    worker = Service("worker.log", "containerd-cri", containerd, background=[
+        (5, "bg:job", lambda: Msg("INFO", "worker", f"job j-{d.hexid(6)} done in {d.n(20, 400)}ms")),
+    ], noise=[
+        (2, "noise:retry", lambda: Msg("ERROR", "worker", "job failed: upstream returned 500, will retry")),
+        (1, "noise:slow", lambda: Msg("WARN", "worker", f"job took {d.n(2000, 5000)}ms")),
+    ], gap_s=1.3)
+    trigger = [Step(0, "trigger:switch", Msg("INFO", "systemd-resolved[411]", d.pick([
+                   f"Switching to DNS server {ns} for interface eth0.",
+                   f"Using DNS server {ns} (configured via DHCP lease renewal) for eth0."]))),
+               Step(0.8, "trigger:degraded", Msg("INFO", "systemd-resolved[411]", f"Using degraded feature set UDP instead of UDP+EDNS0 for DNS server {ns}."))]
+    trace = ("java.net.UnknownHostException: inventory.internal: Temporary failure in name resolution",
+             "\tat java.base/java.net.Inet6AddressImpl.lookupAllHostAddr(Native Method)",
+             "\tat com.shop.orders.InventoryClient.reserve(InventoryClient.java:77)")
+    return MultiPlan(
+        services=[app, worker, node], trigger_file="node.log", trigger=trigger,
+        consequences={
+            "app.log": (0.6, 0.0, [
+                (3, "cons:unknown-host", lambda: Msg("ERROR", "com.shop.orders.OrderService", f"reservation failed for order o-{d.n(10000, 99999)}", trace=trace)),
+                (1, "cons:503", lambda: Msg("WARN", "com.shop.orders.OrderController", "POST /orders -> 503 (inventory unavailable)")),
+            ]),
+            "worker.log": (0.4, 2.0, [
+                (3, "cons:lookup", lambda: Msg("ERROR", "worker", "job failed: dial tcp: lookup queue.internal on 127.0.0.53:53: server misbehaving")),
+            ]),
+        },
+        delay_s=d.n(1, 10), flood_s=d.n(200, 400), flood_events=d.n(80, 130),
+        explanation=(("dns", "resolver", "name server", "nameserver", ns), ("resolution", "lookup", "resolve")),
+    )
+
+
 MULTI_CATALOG: list[tuple[str, Callable[[Draw], MultiPlan]]] = [
     ("db-restart", db_restart),
     ("config-push", config_push),
     ("oom-kill", oom_kill),
     ("schema-change", schema_change),
+    ("lb-cert", lb_cert),
+    ("dns-switch", dns_switch),
 ]
 
 
