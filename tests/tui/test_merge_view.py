@@ -303,3 +303,18 @@ async def test_a_filter_stays_right_when_rows_move_under_it(make_log, tmp_path: 
             out.write(f"{stamp(40)} ERROR proxy upstream reset\n")
         await wait_for(pilot, lambda: kept() == ["c.log:1", "b.log:4", "a.log:7"], timeout=15)
         assert all("ERROR" in view.logfile.line(i) for i in view.filtered_lines())
+
+
+async def test_the_merges_assumptions_are_said_once(make_log) -> None:
+    iso = make_log([f"{stamp(i)} INFO api step {i}" for i in range(5)], "api.log")
+    syslog = make_log([f"Mar 14 14:00:{i:02d} host cron[1]: job {i}" for i in range(5)], "sys.log")
+    merged = merged_of(iso, syslog)
+    app = make_app([merged], ScriptedBackend())
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: any("Merged by time" in n for n in notifications(app)))
+        shown = [n for n in notifications(app) if n.startswith("Merged by time")]
+        assert len(shown) == 1 and "sys.log has no year: read as 2026" in shown[0]
+        assert [app.active_view.file_line_label(i) for i in range(2)] == ["api.log:1", "sys.log:1"]
+        app.active_pane.show_alignments()  # asked again with nothing new: nothing more is said
+        await pilot.pause(0.1)
+        assert len([n for n in notifications(app) if n.startswith("Merged by time")]) == 1
