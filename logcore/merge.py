@@ -429,7 +429,7 @@ class MergedLog:
         else:
             horizon = min(keys.last_floor() for keys in self._files if not keys.whole)
             self._count = self._below(horizon)
-        self._window = (0, [])
+        # Rows below the old count stay as they were (a rewrite forgets them in `_forget_rows`).
 
     def _forget_rows(self) -> None:
         self._window = (0, [])

@@ -131,10 +131,10 @@ def _append(path: Path, lines: list[str]) -> None:
         f.write("".join(line + "\n" for line in lines))
 
 
-def _random_file(rng: random.Random, layout: str, n: int, jumpy: bool) -> list[str]:
-    """Lines in one layout: stamps that mostly rise (ties included), some lines without a stamp
-    (traces), and, when `jumpy`, clocks that step back."""
-    lines, t = [], 36_000
+def _random_file(rng: random.Random, layout: str, n: int, jumpy: bool, start: int = 36_000) -> list[str]:
+    """Lines in one layout from second `start` of the day: stamps that mostly rise (ties
+    included), some lines without a stamp (traces), and, when `jumpy`, clocks that step back."""
+    lines, t = [], start
     for i in range(n):
         if rng.random() < 0.12:
             lines.append(f"\tat com.example.Frame{i}(Frame.java:{i})")
@@ -150,6 +150,16 @@ def _random_file(rng: random.Random, layout: str, n: int, jumpy: bool) -> list[s
         else:
             lines.append(f"Jun 14 {h:02d}:{m:02d}:{s:02d} host app[7]: event {i}")
     return lines
+
+
+def _last_second(lines: list[str]) -> int:
+    """The second of the day of the last stamp `_random_file` wrote."""
+    for line in reversed(lines):
+        clock = line[11:19] if line.startswith("2024") else line[7:15] if line.startswith("Jun") else ""
+        if clock:
+            h, m, s = map(int, clock.split(":"))
+            return (h - 2 if "+02:00" in line else h) * 3600 + m * 60 + s
+    return 36_000
 
 
 def _naive(texts: list[list[str]], clocks: list[Clock]) -> list[tuple[int, int]]:
@@ -298,3 +308,44 @@ def test_rows_appear_while_the_files_are_still_being_indexed(tmp_path: Path) -> 
         merged.index(background=False)
         assert merged.lines(0, early) == shown
         assert merged.line_count == 6000 >= early
+
+
+def test_following_random_appends_keeps_every_row_before_start(tmp_path: Path) -> None:
+    """After each poll the view equals a naive merge of the files as they are now, and no row
+    before the update's start differs from what the previous poll showed."""
+    rng = random.Random(21)
+    texts = [_random_file(rng, layout, 150, jumpy=True) for layout in ("iso", "syslog")]
+    paths = [_write(tmp_path / f"{n}.log", lines) for n, lines in zip("ab", texts)]
+    with MergedLog.open(paths) as merged:
+        merged.follow()
+        clocks = [keys.clock for keys in merged._files]
+        shown = merged.lines(0, merged.line_count)
+        rewrites = 0
+        for _ in range(30):
+            source = rng.randrange(2)
+            start = max(map(_last_second, texts)) + rng.randrange(-12, 24)  # now and then behind
+            more = _random_file(rng, ("iso", "syslog")[source], rng.randrange(1, 90), jumpy=True, start=start)
+            _append(paths[source], more)
+            texts[source] += more
+            update = merged.poll_follow()
+            now = merged.lines(0, merged.line_count)
+            assert now == [texts[s][i] for s, i in _naive(texts, clocks)]
+            assert now[:update.start] == shown[:update.start]
+            assert update.rewritten == (update.start < len(shown))
+            assert update.stop == update.count == len(now)
+            rewrites += update.rewritten
+            shown = now
+        assert 3 <= rewrites <= 27  # both kinds of update happened
+
+
+def test_an_unterminated_last_line_that_grows_is_a_rewrite(tmp_path: Path) -> None:
+    a = tmp_path / "a.log"
+    a.write_text(_iso(1, "a1") + "\n" + _iso(8, "a2 still being writ"))
+    b = _write(tmp_path / "b.log", [_iso(5, "b1")])
+    with MergedLog.open([a, b]) as merged:
+        merged.follow()
+        assert merged.lines(0, 3) == [_iso(1, "a1"), _iso(5, "b1"), _iso(8, "a2 still being writ")]
+        _append(a, ["ten"])
+        update = merged.poll_follow()
+        assert update.rewritten and update.start <= 2 and update.count == 3
+        assert merged.line(2) == _iso(8, "a2 still being written")
