@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 WILDCARD = "<*>"
 
@@ -47,8 +48,9 @@ def _variable(m: Masking) -> str:
     stops = r"\s=:" if m.after_colon else r"\s="
     paths = r"[(\[<\"']?(?:\.{1,2}/|/|[A-Za-z]:\\)\w\S*" if m.relative_paths else r"[(\[<\"']?/\w\S*"
     # A dotted host before ":port" is one value ("www.example.com:443"), not a key and its value.
-    host_port = r"[\w-]++(?:\.[\w-]++)++:\d\S*|" if m.after_colon else ""
-    variable = (rf"(?<![^{stops}])(?:{host_port}[^{stops}\d]*+\d\S*|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)"
+    # (Tried after the digit branch: a token either branch matches, they match whole.)
+    host_port = r"|[\w-]++(?:\.[\w-]++)++:\d\S*" if m.after_colon else ""
+    variable = (rf"(?<![^{stops}])(?:[^{stops}\d]*+\d\S*{host_port}|{_DATE_WORDS}(?!\S)|{_EMPTY}(?!\S)"
                 rf"|{paths}|\w+://\S*)")
     if m.kv_values:
         variable = rf"(?:{variable}|(?<=\w=)(?:\"[^\"]*\"|[^\s,;\"'()\[\]{{}}|]+))"
@@ -69,6 +71,11 @@ _SPLIT = re.compile(rf"([^{_DELIMS}]+)")
 def mask(message: str, masking: Masking = DEFAULT_MASKING) -> str:
     """The message with every variable-looking run replaced by the wildcard."""
     return _variable_run(masking).sub(WILDCARD, message)
+
+
+def masker(masking: Masking = DEFAULT_MASKING) -> Callable[[str], str]:
+    """`mask` with its rules bound once, for a caller that masks many messages."""
+    return partial(_variable_run(masking).sub, WILDCARD)
 
 
 def split(masked: str) -> tuple[list[str], list[str]]:
