@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from models.citations import FileLines
 
 SOURCE_STYLES = 6  # distinct tag colours (logview--source-0..5 in app.tcss); then they repeat
-TAG_MAX = 10  # the source column stays narrow: longer names keep their end ("…ccess.log")
+TAG_MAX = 12  # the source column stays narrow: longer names lose their middle ("web/a…ss.log")
 LEVEL_SAMPLE = 200
 
 
@@ -64,10 +64,14 @@ def tag_width(names: Sequence[str]) -> int:
 
 
 def source_tag(name: str, width: int) -> str:
-    """`name` fitted to `width` cells: padded, or cut at the front (the end names the file)."""
+    """`name` fitted to `width` cells: padded, or cut in the middle, since names differ at their
+    start (`web/` and `api/access.log`) or at their end (`node-1.log`, `node-2.log`)."""
     if len(name) <= width:
         return name.ljust(width)
-    return "…" + name[len(name) - width + 1:] if width > 1 else name[-width:]
+    if width < 3:
+        return name[-width:]
+    head = (width - 1) // 2
+    return name[:head] + "…" + name[len(name) - (width - 1 - head):]
 
 
 def source_style(source: int) -> str:

@@ -224,11 +224,20 @@ async def test_marks_stay_on_their_lines_when_a_file_joins(make_log) -> None:
         assert [view.file_line_label(i) for i in view.marked_range] == ["b.log:2", "b.log:3"]
 
 
-def test_merge_needs_two_files(tmp_path: Path) -> None:
-    path = tmp_path / "one.log"
-    path.write_text(PROXY[0] + "\n")
+def test_merge_opens_one_tab_over_two_or_more_files(tmp_path: Path) -> None:
+    (tmp_path / "web").mkdir()
+    (tmp_path / "api").mkdir()
+    paths = [tmp_path / "web" / "access.log", tmp_path / "api" / "access.log"]
+    for path, lines in zip(paths, (PROXY, APP)):
+        path.write_text("\n".join(lines) + "\n")
     with pytest.raises(LogchatError, match="--merge needs two or more files"):
-        build_app([str(path)], merge=True)
+        build_app([str(paths[0])], merge=True)
+    app = build_app([str(p) for p in paths], merge=True)
+    try:
+        assert len(app.logs) == 1 and isinstance(app.logs[0], MergedLog)
+        assert [s.name for s in app.logs[0].sources] == ["web/access.log", "api/access.log"]
+    finally:
+        app.logs[0].close()
 
 
 def test_snapshot_of_a_merged_view(snap_compare, make_log) -> None:
@@ -318,3 +327,44 @@ async def test_the_merges_assumptions_are_said_once(make_log) -> None:
         app.active_pane.show_alignments()  # asked again with nothing new: nothing more is said
         await pilot.pause(0.1)
         assert len([n for n in notifications(app) if n.startswith("Merged by time")]) == 1
+
+
+async def test_real_logs_of_two_layouts_merge_and_filter_by_their_own_levels(loghub: Path) -> None:
+    from logcore.levels import LevelReader, at_least
+
+    paths = [loghub / "Apache" / "Apache_2k.log", loghub / "Hadoop" / "Hadoop_2k.log"]
+    logs = [LogFile.open(path) for path in paths]
+    merged = merged_of(*logs)
+    expected = 0
+    for log in logs:
+        lines = log.lines(0, log.line_count)
+        reader = LevelReader(lines[:200])
+        expected += sum(at_least(reader.level(line, i), "ERROR") for i, line in enumerate(lines))
+    app = make_app([merged], ScriptedBackend())
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            view = app.active_view
+            assert view.file_line_label(0) == "Apache_2k.log:1"  # 2005 comes before 2015
+            assert view.file_line_label(merged.line_count - 1).startswith("Hadoop_2k.log:")
+            await pilot.press("l", "l")
+            await wait_for(pilot, lambda: view.filter_label == "level ≥ ERROR" and view.filter_done, timeout=30)
+            kept = view.filtered_lines()
+            assert expected > 0 and len(kept) == expected
+            assert {view.file_line_label(i).split(":")[0] for i in kept} == {"Apache_2k.log", "Hadoop_2k.log"}
+            await pilot.press("g")
+            await type_text(pilot, "2015-10-18T18:10:00")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: view.file_line_label(view.cursor_line).startswith("Hadoop_2k.log:"))
+    finally:
+        merged.close()
+
+
+def test_long_file_names_keep_what_tells_them_apart() -> None:
+    from tui.sources import source_tag, tag_width
+
+    names = ["web/access.log", "api/access.log", "node-server-1.log", "node-server-2.log", "db.log"]
+    width = tag_width(names)
+    tags = [source_tag(name, width) for name in names]
+    assert width == 12 and all(len(tag) == 12 for tag in tags)
+    assert len(set(tags)) == len(tags)
+    assert tags[0] == "web/a…ss.log" and tags[4] == "db.log      "
