@@ -15,7 +15,7 @@ truth; incidents 15-19 were added after the finder was written and are also scor
   The same figures for `--more-seeds` other seeds (new names, wordings and timings of the same
   scenarios) show whether the finder learnt mechanisms or one seed's lines.
 - multi-file findings: the corpus's multi-file incidents (the cause in one program's log, the
-  flood in the others', one file in local time with an offset, two without a year), merged by
+  flood in the others', one file in local time with an offset, three without a year), merged by
   `logcore.merge.merge_texts` and ranked by `logcore.findings.find_merged_incidents`. A hit
   needs the right file AND a trigger line: **hit@k** = some (file, line) among the first k
   causes is a truth trigger. Same target as one file (hit@3 >= 90 %). The quiet part is every
