@@ -101,11 +101,16 @@ def read_units(line: str) -> list[Unit]:
     pos, weak_run, limit = 0, 0, min(len(line), _HEAD_CHARS)
     has_time = False
     while len(units) < _MAX_UNITS and pos < limit:
-        unit, end = _next_unit(line, pos, may_be_time=not has_time and len(units) < _STAMP_BY_UNIT)
+        # More than two plain units before a stamp only after a leading number (a record id):
+        # "job 12 started at 10:05:33 ..." is prose with a time in it, not a header.
+        may_be_time = not has_time and len(units) < _STAMP_BY_UNIT and (
+            weak_run <= _MAX_FIELD_WEAK_RUN or units[0].kind == "number")
+        unit, end = _next_unit(line, pos, may_be_time=may_be_time)
         if unit is None:
             break
-        if not unit.weak and weak_run > _MAX_FIELD_WEAK_RUN and unit.kind not in ("level", "time"):
-            break  # "10.0.0.1 GET /v2/items status:" is message text, not a host before a prog
+        if not unit.weak and weak_run > _MAX_FIELD_WEAK_RUN and not (
+                unit.kind == "time" or (unit.kind == "level" and unit.text.strip("[]()<>:").isupper())):
+            break  # "10.0.0.1 GET /v2/items status:" or "the nightly backup error" are message text
         units.append(unit)
         has_time = has_time or unit.kind == "time"
         weak_run = weak_run + 1 if unit.weak else 0

@@ -198,3 +198,11 @@ def test_nested_bracket_field_and_parenthesised_prose() -> None:
     assert [m for _, _, _, m in learned(lines)][:5] == [
         "boot  (command 90)", "wait  (command 91)", "boot  (command 92)", "wait  (command 93)",
         "bootLoader  (command 94)"]
+
+
+def test_prose_with_a_time_or_a_level_word_inside_keeps_its_words() -> None:
+    """Plain words before a stamp or a lower-case level word are the message, not fields."""
+    lines = [f"job {i} started at 10:05:{i % 60:02d} on worker {i % 3}" for i in range(20)]
+    assert learned_layout(lines) is None
+    lines = [f"2024-01-01 10:00:{i:02d} the nightly backup error occurred on disk {i}" for i in range(20)]
+    assert learned(lines)[0][1:] == (None, None, "the nightly backup error occurred on disk 0")
