@@ -441,6 +441,9 @@ class LogchatApp(App[None]):
         if self.watch_enabled and view is self.active_view:
             self._update_status()
 
+    def on_log_view_rows_moved(self, message: LogView.RowsMoved) -> None:
+        self.patterns_panel.rows_moved(message.view)
+
     def on_watch_report(self, message: WatchReport) -> None:
         report = message.report
         if report is not None and report.should_alert_user:

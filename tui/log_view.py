@@ -93,6 +93,15 @@ class LogView(ScrollView, can_focus=True):
             self.start = start
             self.stop = stop
 
+    class RowsMoved(Message):
+        """A merged view's rows from `start` on now show other lines (a file joined, a late line
+        sorted in): whatever was kept per row from there on (templates) is stale."""
+
+        def __init__(self, view: LogView, start: int) -> None:
+            super().__init__()
+            self.view = view
+            self.start = start
+
     class _Polled(Message):
         def __init__(self, update: FollowUpdate) -> None:
             super().__init__()
@@ -330,6 +339,7 @@ class LogView(ScrollView, can_focus=True):
             self._wrap_cache = None
         if message.update.rewritten and self.merged is not None:
             self._remap_merged_rows(start)
+            self.post_message(self.RowsMoved(self, start))
         elif self._filter is not None and self._filter_predicate is not None and self._filter_done:
             lines = self.logfile.lines(start, stop)
             self._filter.extend(

@@ -29,7 +29,8 @@ class PatternIndex:
         self.skipped_from: int | None = None  # first line not mined by the initial pass
 
     def add(self, lines: Sequence[str], start: int) -> None:
-        """Mine `lines`, the file's lines from 0-based index `start`."""
+        """Mine `lines`, the file's lines from 0-based index `start`. A line mined already is
+        not counted twice (the first pass and an appended batch may both reach it)."""
         parsed = []
         for offset, raw in enumerate(lines):
             index = start + offset
@@ -41,10 +42,12 @@ class PatternIndex:
             parsed.append((index, message, level))
         with self._lock:
             for index, message, level in parsed:
+                if index in self._assignments:
+                    continue
                 self._assignments[index] = self._miner.add(message, index, level)
                 if level is not None and LEVEL_RANK.get(level, 0) >= LEVEL_RANK["WARN"]:
                     self._alarm_lines.append(index)
-            self.mined_lines += len(parsed)
+                self.mined_lines += 1
 
     def templates(self) -> list[Template]:
         with self._lock:

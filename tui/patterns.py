@@ -79,6 +79,15 @@ class PatternsPanel(Vertical):
             self._mine(view, self._indexes[view.id])
         self._render_view(view)
 
+    def rows_moved(self, view: LogView) -> None:
+        """A merged view's rows moved: its templates were kept by row, so they are mined again
+        (now if the panel shows this view, else when it is next shown)."""
+        if self._indexes.pop(view.id or "", None) is None:
+            return
+        self._first_seen = {key: label for key, label in self._first_seen.items() if key[0] != view.id}
+        if self.display and self._view is view:
+            self.show_for(view)
+
     def appended(self, view: LogView, start: int, stop: int) -> None:
         """New lines [start, stop) of a view whose file is being mined."""
         index = self.index_for(view)

@@ -368,3 +368,27 @@ def test_long_file_names_keep_what_tells_them_apart() -> None:
     assert width == 12 and all(len(tag) == 12 for tag in tags)
     assert len(set(tags)) == len(tags)
     assert tags[0] == "web/a…ss.log" and tags[4] == "db.log      "
+
+
+async def test_the_patterns_panel_mines_again_when_a_file_joins(make_log) -> None:
+    a, b = make_log(PROXY, "a.log"), make_log(APP, "b.log")
+    c = make_log([f"{stamp(0)} WARN db checkpoint slow", f"{stamp(1)} WARN db checkpoint slow"], "c.log")
+    merged = merged_of(a, b)
+    app = make_app([merged, c], ScriptedBackend(), follow=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.active_view
+        await wait_for(pilot, lambda: view.watching and view.row_count == 12)
+        await pilot.press("p")
+        panel = app.patterns_panel
+
+        def counts() -> dict[str, int]:
+            index = panel.index_for(view)
+            return {t.text: t.count for t in index.templates()} if index is not None else {}
+
+        await wait_for(pilot, lambda: sum(counts().values()) == 12)
+        await pilot.press("escape")
+        view.focus()
+        await pilot.press("plus")
+        await wait_for(pilot, lambda: sum(counts().values()) == 14)
+        assert counts().get("db checkpoint slow") == 2
+        assert sum(t.count for t in panel.index_for(view).templates()) == merged.line_count
