@@ -392,3 +392,33 @@ async def test_the_patterns_panel_mines_again_when_a_file_joins(make_log) -> Non
         await wait_for(pilot, lambda: sum(counts().values()) == 14)
         assert counts().get("db checkpoint slow") == 2
         assert sum(t.count for t in panel.index_for(view).templates()) == merged.line_count
+
+
+async def test_scopes_over_a_merged_view(make_log) -> None:
+    merged = incident_logs(make_log)
+    backend = ScriptedBackend("read")
+    app = make_app([merged], backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.active_view
+        await pilot.press("s", "s", "s", "s")  # the whole of every file: digested across them
+        await wait_for(pilot, lambda: app._scope_status.startswith("all files: 160 rows"))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: not app.generating and app.conversation is not None
+                       and app.conversation.turns[0].answer)
+        user = backend.calls[0]["messages"][-1]["content"]
+        assert "app.log:60" in user and "lines named file:line" in user
+        await pilot.press("ctrl+n")
+        await pilot.press("s")  # back to the visible page; then a marked range of rows 3-5
+        view.go_to_line(3)
+        await pilot.press("m")
+        view.go_to_line(5)
+        await pilot.press("m")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app._scope_status.startswith("marked: rows 3-5"))
+        await pilot.press("1")
+        await wait_for(pilot, lambda: len(backend.calls) == 2 and not app.generating)
+        user = backend.calls[1]["messages"][-1]["content"]
+        assert f"3 | {merged.line(2)}" in user and f"5 | {merged.line(4)}" in user
+        assert merged.line(5) not in user
+        await wait_for(pilot, lambda: any("rows are numbered as in the merged view" in n
+                                          for n in notifications(app)))
