@@ -388,7 +388,11 @@ def main() -> None:
     if templates is not None:
         print_rows(templates.run())
     if LOGHUB.is_dir():
-        print_rows(anomaly_rows() + transfer_rows() + transfer_rows(generic=True) + bgl_digest_rows())
+        print_rows(anomaly_rows() + transfer_rows() + transfer_rows(generic=True))
+        if importlib.util.find_spec("llama_cpp") is None:
+            print("BGL digest skipped: llama_cpp (SmolLM2's tokenizer) is not installed\n")
+        else:
+            print_rows(bgl_digest_rows())
     else:
         print(f"anomalies and BGL digest skipped: loghub samples not found at {LOGHUB}")
     print_rows(big_digest_rows())
