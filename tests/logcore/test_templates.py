@@ -93,6 +93,8 @@ def test_different_events_get_different_templates() -> None:
         "Connection closed by 10.0.0.1 [preauth]",
         "session opened for user root by (uid=0)",
         "session closed for user root",
+        "User alice9 logged in from 10.0.0.1 port 22",
+        "User bob7 logged out from 10.0.0.2 port 22",
     ])
     assert len(set(ids)) == len(ids)
 
