@@ -14,7 +14,6 @@ import heapq
 import os
 import threading
 import time
-from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 from logcore.decode import DecodedBlock, decode_line
 from logcore.errors import LogchatError, LogInputError
 from logcore.merge_keys import (KEY_BLOCK, KEY_CHARS, NO_TIME, Alignment, FileFacts, FileKeys, align, file_facts,
-                                file_facts_of, key_of_time, monotone_keys, shift_seconds)
+                                file_facts_of, key_of_time, shift_seconds, text_keys)
 from logcore.reader import FollowUpdate, LogFile
 from logcore.sources import compression_of
 
@@ -103,7 +102,7 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
     clocks, alignments = align(names, facts, utc_offset)
     streams = []
     for source, (clock, lines) in enumerate(zip(clocks, texts)):
-        keys = monotone_keys([clock.key(line) for line in lines])
+        keys = text_keys(lines, clock)
         streams.append([(key, source, i) for i, key in enumerate(keys)])
     merged_lines: list[str] = []
     origin: list[tuple[int, int]] = []

@@ -23,15 +23,15 @@ from __future__ import annotations
 import os
 import time
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import datetime, timedelta, timezone
 
 from logcore.format_catalog import unknown
 from logcore.formats import LogFormat, detect_format
-from logcore.reader import LogFile
 from logcore.timestamps import THIS_YEAR, line_offset, stamp_facts
 
 KEY_BLOCK = 64
@@ -60,18 +60,19 @@ class Clock:
     offset_us: int = 0  # the assumed zone's UTC offset, for stamps that write none
     per_line_zone: bool = False  # stamps write their own offset
 
-    def stamp(self, line: str) -> datetime | None:
-        """The line's stamp as its format reads it, with this clock's year."""
+    def stamp(self, line: str, turns: int = 0) -> datetime | None:
+        """The line's stamp as its format reads it, with this clock's year (`turns` years later,
+        for a yearless file that went past a new year)."""
         matcher = self.fmt.matcher
         fields = matcher(line) if matcher is not None else unknown(line)
         stamp = None if fields is None else fields.timestamp
-        if stamp is not None and self.year is not None and stamp.year != self.year:
-            stamp = _with_year(stamp, self.year)
+        if stamp is not None and self.year is not None and stamp.year != self.year + turns:
+            stamp = _with_year(stamp, self.year + turns)
         return stamp
 
-    def key(self, line: str) -> int | None:
+    def key(self, line: str, turns: int = 0) -> int | None:
         """UTC microseconds of the line's own stamp; None when it has none."""
-        stamp = self.stamp(line)
+        stamp = self.stamp(line, turns)
         if stamp is None:
             return None
         offset = self.offset_us
@@ -206,11 +207,14 @@ def _micros(clock: Clock, stamp: datetime, year: int | None = None) -> int:
 
 def _year_for(f: FileFacts, clock: Clock, dated: list[tuple[Clock, FileFacts]],
               dated_names: list[str]) -> tuple[int, str]:
-    """The year that puts a yearless file's range nearest the dated files' range, else its
-    modification year (the year before, when its last stamp would lie past the mtime)."""
+    """The year of a yearless file's first stamp: the one that puts its range nearest the dated
+    files' range, else the one its last stamp has by its modification time (the year before,
+    when the last stamp would lie past the mtime), one less when the file runs past a new year
+    (its last month-day before its first)."""
     first = f.first or f.last
     last = f.last or first
     assert first is not None and last is not None
+    turned = 1 if last < first - timedelta(days=1) else 0
     if dated:
         lo = min(_micros(c, d.first) for c, d in dated if d.first is not None)
         hi = max(_micros(c, d.last or d.first) for c, d in dated if d.first is not None)
@@ -218,19 +222,23 @@ def _year_for(f: FileFacts, clock: Clock, dated: list[tuple[Clock, FileFacts]],
 
         def gap(year: int) -> tuple[int, int]:
             a = _micros(clock, first, year)
-            b = max(a, _micros(clock, last, year))
+            b = max(a, _micros(clock, last, year + turned))
             return max(0, lo - b, a - hi), abs(year - y_hi)
 
         year = min(range(y_lo - 1, y_hi + 2), key=gap)
         span = str(y_lo) if y_lo == y_hi else f"{y_lo}-{y_hi}"
-        return year, f"to fit {', '.join(dated_names)} ({span})"
+        runs = f"it runs into {year + 1}, " if turned else ""
+        return year, f"{runs}to fit {', '.join(dated_names)} ({span})"
     if f.mtime is not None:
         mtime = datetime.fromtimestamp(f.mtime)
         year = mtime.year
         if _with_year(last, year) > mtime + timedelta(days=1):
-            return year - 1, "the year before its modification time, which its last line would pass"
-        return year, "its modification year"
-    return THIS_YEAR, "the current year"
+            year -= 1
+        why = "its modification year" if year == mtime.year else "the year before its modification time"
+        if turned:
+            return year - 1, f"it runs into {year}, {why}"
+        return year, why
+    return THIS_YEAR - turned, "the current year" if not turned else f"it runs into {THIS_YEAR}, the current year"
 
 
 # -- non-decreasing keys ---------------------------------------------------------------------
@@ -269,6 +277,13 @@ def monotone_keys(raw: Sequence[int | None], block: int = KEY_BLOCK) -> list[int
     return keys
 
 
+def text_keys(lines: Sequence[str], clock: Clock) -> list[int]:
+    """Every key of a file held in memory, by the same rule (and code) as the lazy view's."""
+    keys = FileKeys(TextLines(lines), clock)
+    keys.extend(len(lines))
+    return [key for k in range(len(keys.floors)) for key in keys.block(k)]
+
+
 def key_of_time(when: datetime, naive_offset_us: int = 0) -> int:
     """The key of a moment: aware in any zone, naive as the merge's naive files read."""
     if when.tzinfo is not None:
@@ -280,30 +295,76 @@ def key_of_time(when: datetime, naive_offset_us: int = 0) -> int:
 
 KEY_CHARS = 16_384  # a line's stamp is in its head; JSON lines need the whole object
 _BLOCK_CACHE = 256  # blocks of keys kept per file (a few KB each)
+_HALF_YEAR_US = 183 * _DAY_US  # a yearless stamp this far below its floor is in the next year
+
+
+class Lines(Protocol):
+    def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]: ...
+
+
+class TextLines:
+    """Lines held in memory, read like a LogFile's (for `text_keys`)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+
+    def lines(self, start: int, stop: int, max_chars: int | None = None) -> list[str]:
+        return list(self._lines[max(0, start):stop])
 
 
 class FileKeys:
     """One file's keys without parsing it whole: a floor per `KEY_BLOCK` lines (8 bytes per
-    block, 1/64 of the line index) and a few blocks of keys read on demand."""
+    block, 1/64 of the line index) and a few blocks of keys read on demand.
 
-    def __init__(self, log: LogFile, clock: Clock) -> None:
+    A yearless file that runs past a new year (Dec 31 -> Jan 1) would read its January as the
+    same year's: a stamp more than half a year below its floor is read one year later, and the
+    blocks from there on keep the extra year (`_turns`).
+    """
+
+    def __init__(self, log: Lines, clock: Clock) -> None:
         self.log = log
         self.clock = clock
         self.n = 0  # lines held: a prefix of the file's lines
         self.whole = False  # holds every line of a file whose index is done
         self.floors = array("q")  # floors[k]: the floor of lines [k*KEY_BLOCK, (k+1)*KEY_BLOCK)
         self._blocks: OrderedDict[int, array[int]] = OrderedDict()
+        self._turn_blocks: list[int] = []  # first block of each later year (yearless files)
+        self._yearless = clock.year is not None
 
-    def _carried(self, k: int) -> int | None:
+    def _turns(self, k: int) -> int:
+        return bisect_right(self._turn_blocks, k)
+
+    def _raw(self, line: str, turns: int, floor: int) -> int | None:
+        return self._read(line, turns, floor)[0]
+
+    def _read(self, line: str, turns: int, floor: int) -> tuple[int | None, bool]:
+        """The line's own key, and whether it is read a year later than its block's year."""
+        key = self.clock.key(line, turns)
+        if self._yearless and key is not None and key < floor - _HALF_YEAR_US:
+            return self.clock.key(line, turns + 1), True
+        return key, False
+
+    def _carried(self, k: int, turns: int, floor: int) -> tuple[int | None, bool]:
         """The stamp carried into block k's first line: its own, else the last one above it since
         the previous block's first line (further up, the previous floor already has it)."""
         start = k * KEY_BLOCK
         lines = self.log.lines(start, start + 1, KEY_CHARS)
-        own = self.clock.key(lines[0]) if lines else None
-        if own is not None or k == 0:
+        own = self._read(lines[0], turns, floor) if lines else (None, False)
+        if own[0] is not None or k == 0:
             return own
-        above = self.log.lines(start - KEY_BLOCK + 1, start, KEY_CHARS)
-        return next((key for key in map(self.clock.key, reversed(above)) if key is not None), None)
+        for line in reversed(self.log.lines(start - KEY_BLOCK + 1, start, KEY_CHARS)):
+            read = self._read(line, turns, floor)
+            if read[0] is not None:
+                return read
+        return None, False
+
+    def _sample(self, k: int) -> int:
+        """Block k's floor; a block whose carried stamp is read a year later starts a new year."""
+        previous = self.floors[-1] if self.floors else NO_TIME
+        carried, turned = self._carried(k, self._turns(k - 1) if k else 0, previous)
+        if turned:
+            self._turn_blocks.append(k)
+        return carried_floor(previous, carried)
 
     def extend(self, upto: int, budget: int | None = None) -> bool:
         """Hold the file's lines below `upto`, sampling at most `budget` new blocks; True when
@@ -313,8 +374,7 @@ class FileKeys:
         target = upto if budget is None else min(upto, (len(self.floors) + budget) * KEY_BLOCK)
         last_block = (self.n - 1) // KEY_BLOCK if self.n else 0
         while len(self.floors) * KEY_BLOCK < target:
-            previous = self.floors[-1] if self.floors else NO_TIME
-            self.floors.append(carried_floor(previous, self._carried(len(self.floors))))
+            self.floors.append(self._sample(len(self.floors)))
         for k in range(last_block, len(self.floors)):
             self._blocks.pop(k, None)  # grown, or given a ceiling
         self.n = target
@@ -322,7 +382,9 @@ class FileKeys:
 
     def restart(self, line: int) -> None:
         """Lines from `line` on read differently now: forget what was learnt from them."""
-        del self.floors[-(-line // KEY_BLOCK):]
+        keep = -(-line // KEY_BLOCK)
+        del self.floors[keep:]
+        del self._turn_blocks[bisect_left(self._turn_blocks, keep):]
         for k in [k for k in self._blocks if k >= line // KEY_BLOCK]:
             del self._blocks[k]
         self.n = min(self.n, line)
@@ -336,7 +398,8 @@ class FileKeys:
             return keys
         start = k * KEY_BLOCK
         stop = min(start + KEY_BLOCK, self.n)
-        raw = [self.clock.key(line) for line in self.log.lines(start, stop, KEY_CHARS)]
+        turns, floor = self._turns(k), self.floors[k]
+        raw = [self._raw(line, turns, floor) for line in self.log.lines(start, stop, KEY_CHARS)]
         raw += [None] * (stop - start - len(raw))  # the file shrank under us: carry the key
         ceiling = self.floors[k + 1] if k + 1 < len(self.floors) else None
         keys = array("q", block_keys(raw, self.floors[k], ceiling))

@@ -11,7 +11,7 @@ import pytest
 
 from logcore.errors import LogchatError, LogInputError
 from logcore.merge import MergedLog, merge_texts, short_names
-from logcore.merge_keys import KEY_BLOCK, Clock, align, file_facts, monotone_keys
+from logcore.merge_keys import KEY_BLOCK, Clock, monotone_keys
 from logcore.reader import LogFile
 from logcore.timestamps import THIS_YEAR
 
@@ -84,6 +84,38 @@ def test_file_without_year_is_aligned_to_the_others_and_says_so() -> None:
     assert note.source == 1 and note.text.startswith("sys.log has no year: read as 2022")
     parsed = datetime(THIS_YEAR, 1, 1, 0, 0, 1)
     assert merged.shifts[1] == (datetime(2022, 1, 1, 0, 0, 1) - parsed).total_seconds()
+
+
+def _new_year(seconds: list[int]) -> tuple[list[str], list[str]]:
+    """The same moments around 2023's last midnight, dated (ISO) and yearless (syslog)."""
+    base = datetime(2023, 12, 31, 23, 50)
+    moments = [base + timedelta(seconds=s) for s in seconds]
+    dated = [f"{m:%Y-%m-%d %H:%M:%S},000 INFO app: at {m:%H:%M:%S}" for m in moments]
+    yearless = [f"{m:%b} {m.day:2d} {m:%H:%M:%S} host cron[1]: at {m:%H:%M:%S}" for m in moments]
+    return dated, yearless
+
+
+def test_a_yearless_file_running_into_a_new_year_keeps_its_order() -> None:
+    dated, _ = _new_year([0, 1200])
+    _, yearless = _new_year([300, 900])  # 23:55 on Dec 31, then 00:05 on Jan 1
+    merged = merge_texts([("app.log", dated), ("sys.log", yearless)])
+    assert _labels(merged) == ["app.log:1", "sys.log:1", "sys.log:2", "app.log:2"]
+    assert [a.text for a in merged.alignments] == [
+        "sys.log has no year: read as 2023 (it runs into 2024, to fit app.log (2023-2024))"]
+
+
+def test_the_lazy_view_turns_the_year_where_the_text_merge_does(tmp_path: Path) -> None:
+    dated, _ = _new_year(list(range(0, 1200, 3)))
+    _, yearless = _new_year(list(range(1, 1200, 2)))  # midnight after 5 of its 64-line blocks
+    paths = [_write(tmp_path / "app.log", dated), _write(tmp_path / "sys.log", yearless)]
+    expected = merge_texts([("app.log", dated), ("sys.log", yearless)])
+    by_moment = sorted([(t, 0, i) for i, t in enumerate(range(0, 1200, 3))] +
+                       [(t, 1, i) for i, t in enumerate(range(1, 1200, 2))])
+    assert expected.lines == [(dated, yearless)[s][i] for _, s, i in by_moment]
+    with MergedLog.open(paths) as merged:
+        merged.index(background=False)
+        assert merged.lines(0, merged.line_count) == expected.lines
+        assert merged.row_at_time(datetime(2024, 1, 1)) == expected.lines.index(dated[200])
 
 
 def test_a_file_without_stamps_opens_the_timeline_with_a_note() -> None:
