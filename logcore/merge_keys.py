@@ -16,6 +16,8 @@ blocks of `KEY_BLOCK` lines; block k's *floor* is the running maximum of the sta
 each block's first line so far; a line's key is the running maximum of the stamps in its block up
 to it, raised to the block's floor and capped at the next block's floor. For a file whose stamps
 never go backwards this is exactly its stamp (carried); otherwise it is one deterministic order.
+`FileKeys` applies the rule lazily over a LogFile, `text_keys` over lines in memory (the same
+code); `monotone_keys` is the rule over a list of stamps, written out plainly for the tests.
 """
 
 from __future__ import annotations
