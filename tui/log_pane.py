@@ -90,7 +90,9 @@ class LogPane(TabPane):
     def jump_to_line(self, number: int) -> None:
         view = self.view
         if number > view.logfile.line_count:
-            self.notify(f"line {number:,} is past the end ({view.logfile.line_count:,} lines)", severity="warning")
+            unit = "row" if view.merged is not None else "line"
+            self.notify(f"{unit} {number:,} is past the end ({view.logfile.line_count:,} {unit}s)",
+                        severity="warning")
             return
         view.go_to_line(number)
         view.focus()

@@ -82,6 +82,8 @@ def build_app(files: tuple[str, ...] | list[str], *, follow: bool = False, merge
     settings = load_settings(endpoint=endpoint)
     if merge and len(files) < 2:
         raise LogchatError("--merge needs two or more files, e.g. logchat --merge a.log b.log")
+    if merge and "-" in files:
+        raise LogchatError("stdin (-) cannot be merged with other files; save it to a file first")
     paths = list(files) or [str(EXAMPLE_LOG)]
     logs = []
     try:

@@ -232,6 +232,8 @@ def test_merge_opens_one_tab_over_two_or_more_files(tmp_path: Path) -> None:
         path.write_text("\n".join(lines) + "\n")
     with pytest.raises(LogchatError, match="--merge needs two or more files"):
         build_app([str(paths[0])], merge=True)
+    with pytest.raises(LogchatError, match="stdin"):
+        build_app(["-", str(paths[0])], merge=True)
     app = build_app([str(p) for p in paths], merge=True)
     try:
         assert len(app.logs) == 1 and isinstance(app.logs[0], MergedLog)
