@@ -564,7 +564,10 @@ class LogView(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ cursor and scrolling
     def watch_cursor(self, old: int, new: int) -> None:
         if self.merged is not None and self.row_count:
-            self._cursor_origin = self.merged.origin(self.cursor_line)
+            try:  # remembered so that the cursor stays on its line when rows move
+                self._cursor_origin = self.merged.origin(self.cursor_line)
+            except IndexError:  # a filter row not rescanned yet after the rows moved
+                pass
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.Changed(self))
