@@ -389,9 +389,11 @@ class MergedLog:
             log.follow()
 
     def close(self) -> None:
+        """Stop sampling (after the slice in progress) and close every file."""
         self._stop.set()
-        for log in self.logs:
-            log.close()
+        with self._lock:
+            for log in self.logs:
+                log.close()
 
     def __enter__(self) -> MergedLog:
         return self
@@ -414,7 +416,11 @@ class MergedLog:
 
     def _sample_all(self) -> None:
         while not self._stop.is_set():
-            if self._sample(budget=_SAMPLE_SLICE):
+            with self._lock:
+                if self._stop.is_set():  # closed while this thread waited for the lock
+                    return
+                whole = self._sample(budget=_SAMPLE_SLICE)
+            if whole:
                 self._sampled.set()
                 return
             if all(keys.n >= keys.log.complete_count for keys in self._files):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from logcore.errors import LogchatError, LogInputError
 from logcore.merge import MergedLog, merge_texts, short_names
-from logcore.merge_keys import KEY_BLOCK, Clock, monotone_keys
+from logcore.merge_keys import KEY_BLOCK, Clock, FileKeys, monotone_keys
 from logcore.reader import LogFile
 from logcore.timestamps import THIS_YEAR
 
@@ -381,3 +383,32 @@ def test_an_unterminated_last_line_that_grows_is_a_rewrite(tmp_path: Path) -> No
         update = merged.poll_follow()
         assert update.rewritten and update.start <= 2 and update.count == 3
         assert merged.line(2) == _iso(8, "a2 still being written")
+
+
+def test_closing_while_the_floors_are_sampled_stops_quietly(tmp_path: Path, monkeypatch) -> None:
+    """close() from another thread in the middle of a sampling slice waits for the slice, so the
+    sampler never reads a closed file (nor prints a traceback)."""
+    rng = random.Random(5)
+    paths = [_write(tmp_path / f"{n}.log", _random_file(rng, "iso", 40_000, jumpy=False)) for n in "ab"]
+    failures: list[BaseException] = []
+    monkeypatch.setattr("threading.excepthook", lambda args: failures.append(args.exc_value))
+    merged = MergedLog.open(paths)
+    closer = threading.Thread(target=merged.close)
+    started = threading.Event()
+    extend = FileKeys.extend
+
+    def extend_then_close(self: FileKeys, upto: int, budget: int | None = None) -> bool:
+        if threading.current_thread() is merged._sampler and not started.is_set():
+            closer.start()
+            started.set()
+            time.sleep(0.2)  # close() runs now, in the middle of this slice
+        return extend(self, upto, budget)
+
+    monkeypatch.setattr(FileKeys, "extend", extend_then_close)
+    merged.index()
+    assert started.wait(timeout=10)
+    closer.join(timeout=10)
+    assert merged._sampler is not None
+    merged._sampler.join(timeout=10)
+    assert closer.ident is not None and not merged._sampler.is_alive()
+    assert failures == [] and not merged.indexing_done
