@@ -85,6 +85,11 @@ class Scanner:
         self.invalid_utf8_lines = 0
         self._carry, self._carry_high = bytearray(), False
 
+    def release_buffers(self) -> None:
+        """Drop the scratch mask sized for the big reads of a full scan; a followed log's
+        trickle regrows only what its small reads need."""
+        self._mask = np.empty(0, dtype=bool)
+
     def feed(self, data: bytes | memoryview) -> None:
         n = len(data)
         if not n:

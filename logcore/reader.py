@@ -270,6 +270,7 @@ class LogFile:
         except OSError as exc:
             self.error = LogInputError(f"reading {self.display_name} failed: {exc.strerror}; check the disk or file")
         finally:
+            self._scanner.release_buffers()
             with self._fd_lock:
                 self._done.set()
                 self._indexing = False
