@@ -156,9 +156,12 @@ def python(line: str) -> Fields | None:
 
 # -- syslog ---------------------------------------------------------------------------------------
 
+# What follows an ISO stamp but is no host: a zone ("UTC", "+0200", PostgreSQL's `%t`), a bare
+# number (MySQL's thread id) or a bracketed field; those layouts are left to header learning.
+_NOT_HOST = r"(?i:UTC|GMT|Z)|[+-]\d\d:?\d\d|\d+|\[\S*"
 _SYSLOG_TS = rf"[A-Z][a-z]{{2}}\s+\d{{1,2}}\s+\d\d:\d\d:\d\d|{_ISO}"
 _SYSLOG = re.compile(
-    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL}|-+)(?:\s|$))[^\s=]+(?=\s|$)"
+    rf"^(?:<(?P<pri>\d{{1,3}})>)?(?P<ts>{_SYSLOG_TS})\s+(?!(?:{_JAVA_LEVEL}|-+|{_NOT_HOST})(?:\s|$))[^\s=]+(?=\s|$)"
     r"(?:\s+(?P<component>.*?)(?:\[\d+\])?:(?=\s|$))?" + _REST)
 
 

@@ -47,7 +47,8 @@ _LETTER_LEVEL = {"V": "TRACE", "D": "DEBUG", "I": "INFO", "W": "WARN", "E": "ERR
 
 # Unit kinds, tried in this order at each position; each pattern must end where glue starts.
 _KIND_PATTERNS: dict[str, str] = {
-    "level": rf"[\[(<]?(?i:{_LEVEL_WORDS})(?!\w)[\])>]?:?|[VDIWEFA](?=\s)",
+    # Padding may sit inside the brackets: Elasticsearch writes `[INFO ][o.e.n.Node   ]`.
+    "level": rf"[\[(<]?(?i:{_LEVEL_WORDS})(?!\w)(?:\s*[\])>])?:?|[VDIWEFA](?=\s)",
     # One level of nesting: `[QuorumPeer[myid=1]/0.0.0.0:2181:Election@774]` is one field. A
     # parenthesis with spaces inside is prose ("boot  (command 1911)"), a field is "(main)".
     "bracket": r"\[(?:[^\[\]]|\[[^\[\]]{0,80}\]){0,200}\]|\((?:[^()\s]|\([^()\s]{0,80}\)){0,200}\)",
@@ -108,6 +109,8 @@ def read_units(line: str) -> list[Unit]:
         unit, end = _next_unit(line, pos, may_be_time=may_be_time)
         if unit is None:
             break
+        if weak_run and unit.kind != "time" and unit.glue == "end":
+            break  # "started (kafka.server.KafkaServer)" ends the line: message, not a field
         if not unit.weak and weak_run > _MAX_FIELD_WEAK_RUN and not (
                 unit.kind == "time" or (unit.kind == "level" and unit.text.strip("[]()<>:").isupper())):
             break  # "10.0.0.1 GET /v2/items status:" or "the nightly backup error" are message text
@@ -162,6 +165,7 @@ class LearnedHeader:
     kv_groups: tuple[str, ...]
     component_groups: tuple[str, ...]
     has_time: bool
+    bracket_groups: tuple[str, ...] = ()  # "[Warning]" where other lines have "[Note]": a level
 
     @property
     def name(self) -> str:
@@ -187,9 +191,16 @@ class LearnedHeader:
                 elif component is None and key in ("logger", "component", "module", "service", "prog", "app"):
                     component = value
         for group in self.component_groups:
-            if m[group]:
-                component = _component(m[group])
-                break
+            text = m[group]
+            if text:
+                named = _level_word(text)
+                if named is None:
+                    component = _component(text)
+                    break
+                level = level or named  # PostgreSQL's "ERROR:" reads as a prog, but is its level
+        for group in self.bracket_groups:
+            if level is None and m[group]:
+                level = _level_word(m[group])
         stamp = _stamp(self.shape_stamp, m["ts"]) if self.has_time else None
         return Fields(stamp, level, component, (m["msg"] or "").rstrip())
 
@@ -210,6 +221,11 @@ _STAMP_COMPILED = {name: re.compile(pattern) for name, pattern in timestamps.HEA
 def _level(text: str) -> str | None:
     word = text.strip("[]()<>:")
     return _LETTER_LEVEL.get(word) if len(word) == 1 else normalize_level(word)
+
+
+def _level_word(text: str) -> str | None:
+    """The level a whole field names ("[Warning]", "ERROR:"), else None."""
+    return normalize_level(text.strip("[]()<>: \t"))
 
 
 def _component(text: str) -> str:
@@ -300,7 +316,7 @@ def _compile(shape: tuple, padded: frozenset[int]) -> LearnedHeader:
     kinds = [kind for kind, _, _ in shape]
     anchor = kinds.index("time") + 1 if "time" in kinds else 1
     parts = ["^"]
-    level_groups, kv_groups, component_groups, field_words = [], [], [], []
+    level_groups, kv_groups, component_groups, field_words, bracket_groups = [], [], [], [], []
     for i, (kind, glue, stamp) in enumerate(shape):
         if kind == "time":
             unit = rf"(?P<ts>[\[(]?(?:{_STAMP_PATTERN[stamp]})[\])]?)"
@@ -312,6 +328,8 @@ def _compile(shape: tuple, padded: frozenset[int]) -> LearnedHeader:
                 kv_groups.append(f"u{i}")
             elif kind in _COMPONENT_KINDS:
                 component_groups.append(f"u{i}")
+            elif kind == "bracket":
+                bracket_groups.append(f"u{i}")
             elif kind == "word" and (glue in _FIELD_GLUE or i in padded):
                 field_words.append(f"u{i}")  # a delimited word field ("name|", "CBS   ")
         glue_re = _GLUE_RE["pad"] if i in padded else _GLUE_RE[glue]
@@ -319,7 +337,7 @@ def _compile(shape: tuple, padded: frozenset[int]) -> LearnedHeader:
         parts.append(part if i < anchor else f"(?:{part})?")
     parts.append(r"(?P<msg>.*)$")
     return LearnedHeader(shape, re.compile("".join(parts), re.DOTALL), tuple(level_groups), tuple(kv_groups),
-                         tuple(component_groups + field_words), "time" in kinds)
+                         tuple(component_groups + field_words), "time" in kinds, tuple(bracket_groups))
 
 
 def learned_layout(sample: Sequence[str]) -> Layout | None:

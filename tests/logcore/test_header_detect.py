@@ -206,3 +206,23 @@ def test_prose_with_a_time_or_a_level_word_inside_keeps_its_words() -> None:
     assert learned_layout(lines) is None
     lines = [f"2024-01-01 10:00:{i:02d} the nightly backup error occurred on disk {i}" for i in range(20)]
     assert learned(lines)[0][1:] == (None, None, "the nightly backup error occurred on disk 0")
+
+
+def test_padded_level_brackets_and_a_trailing_logger_in_parentheses() -> None:
+    lines = [f"[2024-03-05T10:00:0{i},123][{lv} ][o.e.c.Monitor    ] [node-{i}] disk {i} at 91%"
+             for i, lv in enumerate(["INFO", "WARN", "INFO", "WARN", "INFO"])]
+    assert [(lv, m) for _, lv, _, m in records(lines)][:2] == [("INFO", "disk 0 at 91%"), ("WARN", "disk 1 at 91%")]
+    lines = [f"[2024-03-05 10:00:0{i},123] {lv} [Broker id={i}] {text} (io.broker.Server)"
+             for i, (lv, text) in enumerate([("INFO", "started"), ("WARN", "Found bad offsets")] * 3)]
+    assert [(lv, m) for _, lv, _, m in records(lines)][:2] == [
+        ("INFO", "started (io.broker.Server)"), ("WARN", "Found bad offsets (io.broker.Server)")]
+
+
+def test_a_zone_or_a_thread_number_after_an_iso_stamp_is_no_syslog_host() -> None:
+    """`%m [%p] LEVEL:` and `stamp thread [Level] [code]` layouts: the level is a field too."""
+    lines = [f"2024-03-05 10:00:0{i}.123 UTC [4{i}] {lv}:  {text}"
+             for i, (lv, text) in enumerate([("LOG", "checkpoint starting"), ("ERROR", "relation 7 missing")] * 3)]
+    assert [(lv, m) for _, lv, _, m in records(lines)][:2] == [(None, "checkpoint starting"), ("ERROR", "relation 7 missing")]
+    lines = [f"2024-03-05T10:00:0{i}.123456Z {i} [{lv}] [MY-0100{i}] [Server] {text}"
+             for i, (lv, text) in enumerate([("Note", "socket created"), ("Warning", "host 10.0.0.9 unresolved")] * 3)]
+    assert [(lv, m) for _, lv, _, m in records(lines)][:2] == [(None, "socket created"), ("WARN", "host 10.0.0.9 unresolved")]
