@@ -8,51 +8,14 @@ the log; the real model's runs are in test_cli_answers.py.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from models.backend import Usage
 from models.prompts import FINDINGS_MARKER
 from tui.cli import cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "tui" / "examples" / "checkout-incident.log"
-
-
-class Scripted:
-    name = "scripted:cli"
-    context_size = 8192
-    counts_exact = True
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.last_usage = Usage()
-        self.messages: list = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream(self, messages, *, max_tokens=None, temperature=0.2, json_schema=None,
-               cancel: threading.Event | None = None):
-        self.messages = messages
-        for i, word in enumerate(self.reply.split(" ")):
-            yield word if i == 0 else " " + word
-        self.last_usage = Usage(prompt_tokens=10, completion_tokens=3, ttft_s=0.1, generation_s=0.2)
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch):
-    def install(reply: str) -> Scripted:
-        backend = Scripted(reply)
-        monkeypatch.setattr("models.resolve.resolve_backend", lambda *a, **k: backend)
-        return backend
-
-    return install
 
 
 def test_json_carries_each_citation_verdict_and_stderr_sums_them_up(scripted):

@@ -5,13 +5,11 @@ that cite a wrong file and a line past a file's end)."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from models.backend import Usage
 from models.prompts import MERGED_NOTE
 from tui.cli import cli
 
@@ -21,45 +19,12 @@ DB = ["2026-03-14T10:00:01.000Z LOG checkpoint complete",
       "2026-03-14T10:00:15.500Z LOG database system is shut down"]
 
 
-class Scripted:
-    name = "scripted:cli"
-    context_size = 8192
-    counts_exact = True
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.last_usage = Usage()
-        self.messages: list = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream(self, messages, *, max_tokens=None, temperature=0.2, json_schema=None,
-               cancel: threading.Event | None = None):
-        self.messages = messages
-        yield self.reply
-        self.last_usage = Usage(prompt_tokens=10, completion_tokens=3)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def two_files(tmp_path: Path) -> tuple[Path, Path]:
     app, db = tmp_path / "app.log", tmp_path / "db.log"
     app.write_text("\n".join(APP) + "\n", encoding="utf-8")
     db.write_text("\n".join(DB) + "\n", encoding="utf-8")
     return app, db
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch):
-    def install(reply: str) -> Scripted:
-        backend = Scripted(reply)
-        monkeypatch.setattr("models.resolve.resolve_backend", lambda *a, **k: backend)
-        return backend
-
-    return install
 
 
 def test_two_files_json_citations_carry_the_file(scripted, two_files) -> None:
