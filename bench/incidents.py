@@ -57,7 +57,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -67,6 +66,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -311,6 +311,22 @@ def load_results(path: Path) -> dict[str, dict]:
     return done
 
 
+def ask(store: TextIO, done: dict[str, dict], backend, model: str, incident: str, condition: Condition,
+        messages: list[dict], max_tokens: int) -> dict:
+    """One greedy answer, or the one an earlier run kept for the same model and prompt, so an
+    interrupted run resumes where it stopped."""
+    key = hashlib.sha256(json.dumps([model, max_tokens, messages]).encode()).hexdigest()
+    record = done.get(key)
+    if record is None:
+        started = time.perf_counter()
+        reply = "".join(backend.stream(messages, max_tokens=max_tokens, temperature=0.0))
+        record = {"key": key, "incident": incident, "condition": condition.label, "answer": reply,
+                  "prompt_tokens": backend.last_usage.prompt_tokens, "seconds": time.perf_counter() - started}
+        store.write(json.dumps(record) + "\n")
+        store.flush()
+    return record
+
+
 def model_part(results: list[FindingsResult], max_tokens: int, results_path: Path, short_log: int) -> list[Answer]:
     from models.citations import check_citations
     from models.context import LOCAL_LOG_TOKENS, fit_log
@@ -339,16 +355,7 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
                     fitted = fit_log(text, question, backend, reserve_tokens=max_tokens,
                                      budget_tokens=budget, source=inc.file_name)
                     messages = task_messages(Task.ROOT_CAUSE, fitted.text, findings_text=brief)
-                    key = hashlib.sha256(json.dumps([path.name, max_tokens, messages]).encode()).hexdigest()
-                    record = done.get(key)
-                    if record is None:
-                        started = time.perf_counter()
-                        reply = "".join(backend.stream(messages, max_tokens=max_tokens, temperature=0.0))
-                        record = {"key": key, "incident": inc.name, "condition": condition.label, "answer": reply,
-                                  "prompt_tokens": backend.last_usage.prompt_tokens,
-                                  "seconds": time.perf_counter() - started}
-                        store.write(json.dumps(record) + "\n")
-                        store.flush()
+                    record = ask(store, done, backend, path.name, inc.name, condition, messages, max_tokens)
                     answer = score_answer(inc, condition, record, check_citations, question, fitted.text + "\n" + brief)
                     answers.append(answer)
                     print(f"[{len(answers)}/{total}] {inc.name} {condition.label}: "
@@ -400,16 +407,7 @@ def multi_model_part(results: list[MultiResult], max_tokens: int, results_path: 
                     fitted = fit_lines(merged.lines, question, backend, reserve_tokens=max_tokens,
                                        budget_tokens=budget, merged=merged)
                     messages = task_messages(Task.ROOT_CAUSE, fitted.text, findings_text=brief, merged=True)
-                    key = hashlib.sha256(json.dumps([path.name, max_tokens, messages]).encode()).hexdigest()
-                    record = done.get(key)
-                    if record is None:
-                        started = time.perf_counter()
-                        reply = "".join(backend.stream(messages, max_tokens=max_tokens, temperature=0.0))
-                        record = {"key": key, "incident": inc.name, "condition": condition.label, "answer": reply,
-                                  "prompt_tokens": backend.last_usage.prompt_tokens,
-                                  "seconds": time.perf_counter() - started}
-                        store.write(json.dumps(record) + "\n")
-                        store.flush()
+                    record = ask(store, done, backend, path.name, inc.name, condition, messages, max_tokens)
                     answer = score_multi_answer(inc, condition, record, check_citations, question,
                                                 fitted.text + "\n" + brief)
                     answers.append(answer)
