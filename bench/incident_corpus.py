@@ -59,6 +59,12 @@ class Event:
     kind: str  # which maker produced it: counts "the same error" independently of wording
 
 
+def explains(explanation: tuple[tuple[str, ...], ...], answer: str) -> bool:
+    """Every group of words has one member in the answer (case-insensitive substring)."""
+    low = answer.lower()
+    return all(any(word.lower() in low for word in group) for group in explanation)
+
+
 @dataclass(frozen=True)
 class Truth:
     """What a right answer finds.
@@ -75,8 +81,7 @@ class Truth:
     scenario: str
 
     def explained_by(self, answer: str) -> bool:
-        low = answer.lower()
-        return all(any(word.lower() in low for word in group) for group in self.explanation)
+        return explains(self.explanation, answer)
 
 
 @dataclass(frozen=True)
@@ -1066,8 +1071,7 @@ class MultiTruth:
     scenario: str
 
     def explained_by(self, answer: str) -> bool:
-        low = answer.lower()
-        return all(any(word.lower() in low for word in group) for group in self.explanation)
+        return explains(self.explanation, answer)
 
 
 @dataclass(frozen=True)
