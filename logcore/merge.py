@@ -67,37 +67,74 @@ def short_names(paths: Sequence[str]) -> list[str]:
 
 @dataclass
 class MergedText:
-    """A bounded, in-memory merge of several texts (CLI, findings, benchmarks)."""
+    """A bounded, in-memory merge of several texts (CLI, findings, benchmarks), or a slice of a
+    merged view: each file's lines here are consecutive lines of it, from `first_lines[source]`
+    on (0 for whole files), and `origin` names the file's real lines, so `b.log:412` is always
+    that file's line 412 however far into it the slice starts."""
 
     sources: list[MergeSource]
     lines: list[str]  # all lines, merged by time; a line without a timestamp stays right after
     # the record (line) above it in its own file
-    origin: list[tuple[int, int]]  # per merged line: (source index, 0-based line in that source)
+    origin: list[tuple[int, int]]  # per merged line: (source index, 0-based line in that source's file)
     alignments: list[Alignment]
-    _rows: list[list[int]] = field(default_factory=list, repr=False)
+    _rows: list[list[int]] = field(default_factory=list, repr=False)  # per source: row of its k-th line here
     # per source: seconds from its stamps as its parser reads them to the merged clock (UTC where
     # zones mix; a yearless file's year), from its first stamp (`merge_keys.shift_seconds`)
     shifts: list[float] = field(default_factory=list)
+    # per source: the 0-based file line its first line here is (empty: every file from its top)
+    first_lines: list[int] = field(default_factory=list)
 
     def label(self, i: int) -> str:
         """Merged index (0-based) -> "b.log:412" (the 1-based line in its own file)."""
         source, line = self.origin[i]
         return f"{self.sources[source].name}:{line + 1}"
 
+    def first_line(self, source: int) -> int:
+        """The 0-based file line of `source`'s first line here."""
+        return self.first_lines[source] if source < len(self.first_lines) else 0
+
     def row_of(self, source: int, line: int) -> int | None:
-        """A file's 0-based line -> its merged index (None when there is no such line)."""
-        if not 0 <= source < len(self._rows) or not 0 <= line < len(self._rows[source]):
+        """A file's 0-based line -> its merged index (None when it is not in this text)."""
+        rows = self.rows_by_source()
+        if not 0 <= source < len(rows):
             return None
-        return self._rows[source][line]
+        k = line - self.first_line(source)
+        return rows[source][k] if 0 <= k < len(rows[source]) else None
+
+    def rows_by_source(self) -> list[list[int]]:
+        """Per source: the merged index of its k-th line here (its file line `first_line + k`)."""
+        if len(self._rows) != len(self.sources) or sum(map(len, self._rows)) != len(self.origin):
+            rows: list[list[int]] = [[] for _ in self.sources]
+            for row, (source, _) in enumerate(self.origin):
+                rows[source].append(row)  # origin keeps each file's own order
+            self._rows = rows
+        return self._rows
+
+    def file_texts(self) -> list[list[str]]:
+        """Each source's lines here in its own order (its file lines `first_line` on)."""
+        out: list[list[str]] = [[] for _ in self.sources]
+        for text, (source, _) in zip(self.lines, self.origin):
+            out[source].append(text)
+        return out
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        """(name, first, last 1-based file line) of each source with lines here, in source order."""
+        counts = [len(rows) for rows in self.rows_by_source()]
+        return [(s.name, self.first_line(k) + 1, self.first_line(k) + counts[k])
+                for k, s in enumerate(self.sources) if counts[k]]
 
 
-def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
-                utc_offset: timedelta | None = None) -> MergedText:
+def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *, utc_offset: timedelta | None = None,
+                first_lines: Sequence[int] | None = None) -> MergedText:
     """Merge (display name, lines) per file; names already short and unique. `utc_offset` is the
     zone assumed for stamps that write none (default: this machine's), used only when another
-    file writes zones."""
+    file writes zones. `first_lines` (optional, per file): the 0-based file line each text
+    starts at, when the texts are parts of their files; labels and citations name real lines."""
     names = [name for name, _ in named]
     texts = [list(lines) for _, lines in named]
+    firsts = [0] * len(texts) if first_lines is None else list(first_lines)
+    if len(firsts) != len(texts) or any(f < 0 for f in firsts):
+        raise LogchatError("first_lines needs one line number (0 or more) per merged text")
     facts = [file_facts(lines[:_HEAD_LINES], lines[-50:]) for lines in texts]
     clocks, alignments = align(names, facts, utc_offset)
     streams = []
@@ -109,11 +146,11 @@ def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *,
     rows = [[0] * len(lines) for lines in texts]
     for row, (_, source, i) in enumerate(heapq.merge(*streams)):
         merged_lines.append(texts[source][i])
-        origin.append((source, i))
+        origin.append((source, firsts[source] + i))
         rows[source][i] = row
     sources = [MergeSource(name, name) for name in names]
     shifts = [shift_seconds(clock, lines[:_HEAD_LINES]) for clock, lines in zip(clocks, texts)]
-    return MergedText(sources, merged_lines, origin, alignments, rows, shifts)
+    return MergedText(sources, merged_lines, origin, alignments, rows, shifts, firsts)
 
 
 # -- the lazy view -----------------------------------------------------------------------------
@@ -302,11 +339,32 @@ class MergedLog:
             return line + sum(other.below(key + 1) if j < source else other.below(key)
                               for j, other in enumerate(self._files) if j != source)
 
-    def shift(self, source: int) -> float:
+    def shift(self, source: int, line: int = 0) -> float:
         """Seconds from a file's stamps as its parser reads them to the merged clock (see
-        `MergedText.shifts`)."""
+        `MergedText.shifts`), from its 0-based `line` on (a yearless file may have turned a year)."""
         keys = self._files[source]
-        return shift_seconds(keys.clock, keys.log.lines(0, _HEAD_LINES, KEY_CHARS))
+        with self._lock:
+            turns = keys.turns_at(line) if line < keys.n else 0
+        return shift_seconds(keys.clock, keys.log.lines(line, line + _HEAD_LINES, KEY_CHARS), turns)
+
+    def text(self, start: int, stop: int, max_chars: int | None = None) -> MergedText:
+        """Rows [start, stop) as a `MergedText` (for findings, the digest and the model): each
+        file's rows there are consecutive lines of it, from the file line its cursor at `start`
+        counts, so labels and citations name every file's real lines, and each file is read
+        once."""
+        with self._lock:
+            start, stop = max(0, start), min(stop, self._count)
+            first = self._cursor(start) if stop > start else tuple(keys.n for keys in self._files)
+            origin = self._origins(start, stop)
+            self._window = (0, [])  # a digest's 200,000 origins are not kept for the screen
+            sources, alignments = list(self.sources), list(self.alignments)
+        counts = [0] * len(sources)
+        for source, _ in origin:
+            counts[source] += 1
+        texts = [iter(log.lines(a, a + n, max_chars)) if n else iter(()) for log, a, n in zip(self.logs, first, counts)]
+        lines = [next(texts[source], "") for source, _ in origin]
+        shifts = [self.shift(s, line) for s, line in enumerate(first)]
+        return MergedText(sources, lines, origin, alignments, shifts=shifts, first_lines=list(first))
 
     def row_at_time(self, when: datetime) -> int:
         """The first merged row at or after `when` (aware: any zone; naive: as the naive files read)."""

@@ -51,7 +51,8 @@ class MergedAnalysis(Analysis):
         return self.offsets[self.record_source[record]]
 
     def where(self, row: int) -> tuple[str, int]:
-        """(file name, 1-based file line) of a 0-based merged row."""
+        """(file name, 1-based line in that file) of a 0-based merged row: `origin` names the
+        file's real lines, also when the merged text starts part way into it."""
         source, line = self.origin[row]
         return self.names[source], line + 1
 
@@ -61,14 +62,9 @@ class MergedAnalysis(Analysis):
 
 
 def file_lines(merged: MergedText) -> list[list[str]]:
-    """Each source's lines in its own order, read back from the merged text."""
-    counts = [0] * len(merged.sources)
-    for source, _ in merged.origin:
-        counts[source] += 1
-    out: list[list[str]] = [[""] * n for n in counts]
-    for text, (source, line) in zip(merged.lines, merged.origin):
-        out[source][line] = text
-    return out
+    """Each source's lines in its own order, read back from the merged text (from the file line
+    `merged.first_line(source)` on: a slice of a merged view starts files part way in)."""
+    return merged.file_texts()
 
 
 def analyze_merged(merged: MergedText) -> MergedAnalysis:
@@ -130,14 +126,9 @@ def analyze_merged(merged: MergedText) -> MergedAnalysis:
 
 
 def _row_maps(merged: MergedText) -> list[array]:
-    """Per source: 0-based file line -> 0-based merged row."""
-    counts = [0] * len(merged.sources)
-    for source, _ in merged.origin:
-        counts[source] += 1
-    maps = [array("q", [0]) * n for n in counts]
-    for row, (source, line) in enumerate(merged.origin):
-        maps[source][line] = row
-    return maps
+    """Per source: its k-th line in `merged` (0-based line k of its own analysis, file line
+    `merged.first_line(source) + k`) -> 0-based merged row."""
+    return [array("q", rows) for rows in merged.rows_by_source()]
 
 
 def _offsets(columns: Columns, record_source: array, sources: int) -> list[float]:

@@ -85,15 +85,15 @@ class Clock:
         return (stamp - _EPOCH) // _US - offset
 
 
-def shift_seconds(clock: Clock, lines: Sequence[str]) -> float:
+def shift_seconds(clock: Clock, lines: Sequence[str], turns: int = 0) -> float:
     """Seconds to add to a file's stamps as its format parser reads them (its own wall clock,
     the current year where none is written) to put them on the merge's clock, from its first
-    stamped line (0 when it has none)."""
+    stamped line (0 when it has none); `turns`: years a yearless file has run past there."""
     matcher = clock.fmt.matcher
     for line in lines:
         fields = matcher(line) if matcher is not None else unknown(line)
         if fields is not None and fields.timestamp is not None:
-            key = clock.key(line)
+            key = clock.key(line, turns)
             if key is not None:
                 return (key - (fields.timestamp - _EPOCH) // _US) / 1e6
     return 0.0
@@ -335,6 +335,10 @@ class FileKeys:
 
     def _turns(self, k: int) -> int:
         return bisect_right(self._turn_blocks, k)
+
+    def turns_at(self, line: int) -> int:
+        """Years a yearless file has run past by held line `line` (0 for other files)."""
+        return self._turns(line // KEY_BLOCK)
 
     def _raw(self, line: str, turns: int, floor: int) -> int | None:
         return self._read(line, turns, floor)[0]

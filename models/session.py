@@ -77,18 +77,17 @@ class LogSlice:
         return "\n".join(number_line(n, line) for n, line in zip(numbers, self.lines))
 
     def file_lines(self) -> dict[str, FileLines] | None:
-        """Over merged files: each file's name and its lines, for checking `b.log:412`; else None."""
+        """Over merged files: each file's name and its lines here, for checking `b.log:412`
+        against that file's own line numbers (a slice may start part way into a file); else None."""
         if self.merged is None:
             return None
         from models.citations import FileLines
 
         merged = self.merged
-        per_file: list[list[str]] = [[] for _ in merged.sources]
-        for line, (source, _) in zip(merged.lines, merged.origin):
-            per_file[source].append(line)  # origin keeps each file's own order
         out: dict[str, FileLines] = {}
-        for source, lines in zip(merged.sources, per_file):
-            out[source.name] = FileLines(_lookup(lines), 1, len(lines))
+        for k, (source, lines) in enumerate(zip(merged.sources, merged.file_texts())):
+            first = merged.first_line(k) + 1
+            out[source.name] = FileLines(_lookup(lines, first), first, first + len(lines) - 1)
         return out
 
     def line_text(self) -> LineText:
@@ -104,9 +103,9 @@ class LogSlice:
         return by_number.get
 
 
-def _lookup(lines: Sequence[str]) -> LineText:
+def _lookup(lines: Sequence[str], first: int = 1) -> LineText:
     def text(number: int) -> str | None:
-        return lines[number - 1] if 1 <= number <= len(lines) else None
+        return lines[number - first] if first <= number < first + len(lines) else None
 
     return text
 

@@ -118,23 +118,15 @@ def read_scope(log: LogFile, scope: Scope) -> LogSlice:
 def _contiguous(log: LogFile, start: int, stop: int, notes: tuple[str, ...]) -> LogSlice:
     """Lines [start, stop) of `log`; of a merged view, rows read as merged files (below)."""
     merged = as_merged(log)
-    lines = log.lines(start, stop)
     if merged is None:
-        return LogSlice(lines, start + 1, log.display_name, notes=notes)
-    return _merged_slice(merged, start, lines, notes)
+        return LogSlice(log.lines(start, stop), start + 1, log.display_name, notes=notes)
+    return _merged_slice(merged, start, stop, notes)
 
 
-def _merged_slice(merged: MergedLog, start: int, lines: list[str], notes: tuple[str, ...]) -> LogSlice:
-    """Merged rows as the analysis reads merged files: each line labelled `b.log:412`, the
-    findings and digest found per file (`logcore.merge.MergedText`). Those read every file from
-    its first line, which rows from the top hold; rows that start further down are read as rows
-    (`line N` is row N, which the view jumps to just as well) until the merge analysis can start
-    a file inside it."""
-    if start != 0:
-        note = "rows are numbered as in the merged view (its files start above these rows)"
-        return LogSlice(lines, start + 1, merged.display_name, notes=(*notes, note))
-    from logcore.merge import MergedText
-
-    origin = [merged.origin(i) for i in range(len(lines))]
-    text = MergedText(list(merged.sources), lines, origin, list(merged.alignments))
-    return LogSlice(lines, 1, merged.display_name, notes=notes, merged=text)
+def _merged_slice(merged: MergedLog, start: int, stop: int, notes: tuple[str, ...]) -> LogSlice:
+    """Merged rows [start, stop) as the analysis reads merged files, wherever they start: each
+    file's rows there are consecutive lines of it (`MergedLog.text`), so every line is labelled
+    with its file's real line (`b.log:412`), citations are checked against those lines, and the
+    findings and digest are found per file. A bare `line N` stays row N of the view."""
+    text = merged.text(start, stop)
+    return LogSlice(text.lines, start + 1, merged.display_name, notes=notes, merged=text)

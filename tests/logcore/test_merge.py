@@ -50,6 +50,23 @@ def test_interleaves_by_time_and_maps_rows_both_ways() -> None:
     assert merged.alignments == []
 
 
+def test_texts_that_start_inside_their_files_name_the_files_real_lines() -> None:
+    from logcore.merge_analysis import analyze_merged
+
+    a = [_iso(1, "a1"), _iso(5, "a2 failed"), "\tat Frame.run(Frame.java:3)"]
+    b = [_iso(3, "b1"), _iso(7, "b2")]
+    merged = merge_texts([("a.log", a), ("b.log", b)], first_lines=[400, 10])
+    assert _labels(merged) == ["a.log:401", "b.log:11", "a.log:402", "a.log:403", "b.log:12"]
+    assert merged.origin[0] == (0, 400) and merged.file_texts() == [a, b]
+    assert [merged.row_of(s, i) for s, i in merged.origin] == [0, 1, 2, 3, 4]
+    assert merged.row_of(0, 0) is None and merged.row_of(1, 12) is None
+    assert merged.spans() == [("a.log", 401, 403), ("b.log", 11, 12)]
+    analysis = analyze_merged(merged)
+    assert [analysis.label(row) for row in analysis.columns.lines] == ["a.log:401", "b.log:11", "a.log:402", "b.log:12"]
+    with pytest.raises(LogchatError):
+        merge_texts([("a.log", a)], first_lines=[1, 2])
+
+
 def test_multiline_record_stays_with_its_stamp() -> None:
     a = [_iso(1, "a1"), _iso(4, "error: boom"), "java.lang.IllegalStateException: x",
          "\tat com.example.A.b(A.java:1)", "\tat com.example.C.d(C.java:2)", _iso(9, "a3")]
@@ -229,6 +246,14 @@ def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int) -> None:
             moment = datetime(2024, 6, 14, 10) + timedelta(seconds=rng.randrange(-60, 4000))
             want = sum(1 for k in keys if k < (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1))
             assert merged.row_at_time(moment) == want
+        for _ in range(10):  # any rows as merged text: each file from its own line there
+            start = rng.randrange(total)
+            stop = min(total, start + rng.randrange(1, 300))
+            text = merged.text(start, stop)
+            assert text.lines == flat[start:stop] and text.origin == expected[start:stop]
+            assert [text.label(i) for i in range(len(text.lines))] == [merged.label(r) for r in range(start, stop)]
+            assert text.first_lines == [sum(1 for s, _ in expected[:start] if s == k) for k in range(3)]
+            assert [text.row_of(*o) for o in text.origin] == list(range(stop - start))
         assert merged.lines(total - 3, total + 10) == flat[-3:]
         assert merged.tail_lines(2) == flat[-2:]
         assert merged.display_name == "iso.log + zoned.log + syslog.log"

@@ -420,7 +420,46 @@ async def test_scopes_over_a_merged_view(make_log) -> None:
         await pilot.press("1")
         await wait_for(pilot, lambda: len(backend.calls) == 2 and not app.generating)
         user = backend.calls[1]["messages"][-1]["content"]
-        assert f"3 | {merged.line(2)}" in user and f"5 | {merged.line(4)}" in user
+        # rows 3-5 start inside both files: each row is named by its file's own line
+        assert [merged.label(row) for row in (2, 3, 4)] == ["proxy.log:2", "app.log:2", "proxy.log:3"]
+        for row in (2, 3, 4):
+            assert f"{merged.label(row)} | {merged.line(row)}" in user
         assert merged.line(5) not in user
-        await wait_for(pilot, lambda: any("rows are numbered as in the merged view" in n
-                                          for n in notifications(app)))
+        assert not any("numbered as in the merged view" in n for n in notifications(app))
+
+
+def test_a_scope_inside_the_files_names_their_real_lines(make_log) -> None:
+    from logcore.findings import find_merged_incidents
+    from models.session import citation_checker, find_evidence
+    from tui.scope import Scope, ScopeKind, read_scope
+
+    merged = incident_logs(make_log)
+    cause = merged.row_of(1, 59)  # app.log:60, the pool running dry
+    rows = range(100, 150)  # from the middle of both files to the middle of the flood
+    log = read_scope(merged, Scope(ScopeKind.MARKED, rows, "marked: rows 101-150"))
+    assert log.merged is not None and log.first_line == 101 and not log.notes
+    assert log.model_text.split("\n") == [f"{merged.label(r)} | {merged.line(r)}" for r in rows]
+    assert log.merged.first_lines == [merged.origin(100)[1], merged.origin(101)[1]] == [50, 50]
+    files = log.file_lines()
+    assert files is not None and (files["proxy.log"].first_line, files["app.log"].first_line) == (51, 51)
+    assert files["app.log"].line_text(60) == merged.logs[1].line(59)
+    assert files["proxy.log"].line_text(61) == merged.logs[0].line(60)
+    assert files["app.log"].line_text(50) is None  # above the scope
+    checker = citation_checker(log.line_text(), log.first_line, log.last_line, shown=log.model_text, files=files)
+    checker.feed(f"The pool ran dry at app.log:60, then proxy.log:61 failed; proxy.log:3 is outside, "
+                 f"and line {cause + 1} is the same row. ")
+    verdicts = [(c.file, c.start, c.valid) for c in checker.finish() + checker.citations]
+    assert sorted(verdicts, key=str) == sorted([("app.log", 60, True), ("proxy.log", 61, True),
+                                                ("proxy.log", 3, False), (None, cause + 1, True)], key=str)
+    findings = find_evidence(log)
+    assert findings is not None and findings.incident
+    assert [(f.name, f.first_line, f.last_line) for f in findings.files] == [
+        ("proxy.log", 51, 50 + sum(1 for r in rows if merged.origin(r)[0] == 0)),
+        ("app.log", 51, 50 + sum(1 for r in rows if merged.origin(r)[0] == 1))]
+    assert (findings.causes[0].file, findings.causes[0].line) == ("app.log", 60)
+    assert findings.onset is not None and findings.onset.file in ("app.log", "proxy.log")
+    for found in findings.causes:  # every cause's file:line is that file's line with its text
+        source = [s.name for s in merged.sources].index(found.file)
+        assert merged.logs[source].line(found.line - 1).startswith(found.text[:30])
+    text = find_merged_incidents(log.merged).render_text()
+    assert "app.log:60" in text and "proxy.log lines 51-" in text
