@@ -236,10 +236,9 @@ def find_merged_incidents(merged: MergedText) -> Findings:
     causes; each line named carries its file. One source reads as `find_incidents` of that file."""
     names = [source.name for source in merged.sources]
     if len(names) == 1:
-        return find_incidents(list(merged.lines), source=names[0])
+        return find_incidents(list(merged.lines), first_line=merged.first_line(0) + 1, source=names[0])
     analysis = analyze_merged(merged)
-    counts = Counter(source for source, _ in merged.origin)
-    files = [FileSpan(name, 1, counts[k]) for k, name in enumerate(names)]
+    files = [FileSpan(name, first, last) for name, first, last in merged.spans()]  # the files' own lines
     empty = Findings(" + ".join(names), 1, len(merged.lines), False, None, files=files,
                      alignments=[a.text for a in merged.alignments])
     return _find(_Log(analysis, merged.lines), empty)
