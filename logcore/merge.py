@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -159,6 +159,7 @@ _CHECKPOINTS = 16  # merged cursors kept near what was shown
 _STEP_MAX = 256  # rows walked from a checkpoint rather than searching afresh (a search costs about as much)
 _SAMPLE_SLICE = 64  # blocks sampled per hold of the lock, so readers get in between
 _FIRST_BLOCKS = 8  # blocks per file sampled before the constructor returns: the first screen's rows
+_SCAN_LINES = 20_000  # a file's lines read at once when testing them (`matching_rows`)
 
 Cursor = tuple[int, ...]  # per file: how many of its lines come before a merged row
 
@@ -365,6 +366,52 @@ class MergedLog:
         lines = [next(texts[source], "") for source, _ in origin]
         shifts = [self.shift(s, line) for s, line in enumerate(first)]
         return MergedText(sources, lines, origin, alignments, shifts=shifts, first_lines=list(first))
+
+    def line_spans(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Per file, the lines [a, b) that make up merged rows [start, stop) (clamped to the rows
+        that exist): each file's rows in a range are consecutive lines of it."""
+        with self._lock:
+            start, stop = max(0, start), min(stop, self._count)
+            if stop <= start:
+                return [(p, p) for p in self._cursor(min(start, self._count))]
+            return list(zip(self._cursor(start), self._cursor(stop)))
+
+    def rows_of_lines(self, lines: Sequence[Sequence[int]]) -> list[int]:
+        """Per file, held 0-based lines (sorted) -> their merged rows, in row order: a file's
+        line, plus for every other file how many of its lines sort before it (ties to the
+        earlier file). Each file's blocks are read once for all the lines asked of it, and
+        only as far as needed, so sparse lines cost a few blocks each instead of every stamp
+        of every row between them."""
+        with self._lock:
+            files = self._files
+            asked = [list(lines[s]) if s < len(lines) else [] for s in range(len(files))]
+            keys = [keys.keys_at(found) for keys, found in zip(files, asked)]
+            rows = [list(found) for found in asked]
+            for j, other in enumerate(files):
+                queries = sorted((key + 1 if j < s else key, s, m) for s in range(len(files)) if s != j
+                                 for m, key in enumerate(keys[s]))
+                if not queries:
+                    continue
+                counts = other.below_many([t for t, _, _ in queries])
+                for (_, s, m), count in zip(queries, counts):
+                    rows[s][m] += count
+        return sorted(row for found in rows for row in found)
+
+    def matching_rows(self, start: int, stop: int, test_for: Callable[[int], Callable[[int, str], bool]],
+                      max_chars: int | None = None) -> list[int]:
+        """Merged rows in [start, stop) whose line passes its file's test (`test_for(source)`,
+        called with the 0-based file line and the line): each file's own lines are read and
+        tested straight from its index, then only the matches are placed in the merge. Equal
+        to testing `lines(start, stop)` row by row with the same tests."""
+        spans = self.line_spans(start, stop)
+        found: list[list[int]] = []
+        for source, (a, b) in enumerate(spans):
+            test, log, hits = test_for(source), self.logs[source], []
+            for first in range(a, b, _SCAN_LINES):
+                chunk = log.lines(first, min(b, first + _SCAN_LINES), max_chars)
+                hits += [first + i for i, line in enumerate(chunk) if test(first + i, line)]
+            found.append(hits)
+        return self.rows_of_lines(found)
 
     def row_at_time(self, when: datetime) -> int:
         """The first merged row at or after `when` (aware: any zone; naive: as the naive files read)."""

@@ -423,6 +423,71 @@ class FileKeys:
         k = bisect_left(self.floors, t) - 1
         return 0 if k < 0 else k * KEY_BLOCK + bisect_left(self.block(k), t)
 
+    def keys_at(self, lines: Sequence[int]) -> list[int]:
+        """The keys of held lines `lines` (sorted), as `key` gives them, reading each block they
+        are in only up to its last asked line (a block read whole stays cached for `key`)."""
+        out: list[int] = []
+        i = 0
+        while i < len(lines):
+            k = lines[i] // KEY_BLOCK
+            j = i
+            while j < len(lines) and lines[j] // KEY_BLOCK == k:
+                j += 1
+            start = k * KEY_BLOCK
+            cached = self._blocks.get(k)
+            if cached is not None:
+                out += [cached[line - start] for line in lines[i:j]]
+            else:
+                turns, floor = self._turns(k), self.floors[k]
+                ceiling = self.floors[k + 1] if k + 1 < len(self.floors) else None
+                texts = self.log.lines(start, lines[j - 1] + 1, KEY_CHARS)
+                top, at = floor, start
+                for line in lines[i:j]:
+                    while at <= line:  # the running maximum of the block's stamps up to `line`
+                        raw = self._raw(texts[at - start], turns, floor) if at - start < len(texts) else None
+                        if raw is not None and raw > top:
+                            top = raw
+                        at += 1
+                    out.append(top if ceiling is None or top <= ceiling else ceiling)
+            i = j
+        return out
+
+    def below_many(self, ts: Sequence[int]) -> list[int]:
+        """`below(t)` for each of `ts` (sorted), reading each block only as far as its answers
+        need: in the block whose floor is the last below t, a line's key reaches t exactly
+        where the block's running maximum of stamps first does (its floor is below t, its
+        ceiling is not), so the count is the first line whose own stamp is at least t."""
+        out: list[int] = []
+        i = 0
+        while i < len(ts):
+            k = bisect_left(self.floors, ts[i]) - 1
+            if k < 0:
+                out.append(0)
+                i += 1
+                continue
+            j = i
+            while j < len(ts) and (k + 1 >= len(self.floors) or ts[j] <= self.floors[k + 1]):
+                j += 1
+            start = k * KEY_BLOCK
+            cached = self._blocks.get(k)
+            if cached is not None:
+                out += [start + bisect_left(cached, t) for t in ts[i:j]]
+                i = j
+                continue
+            size = min(KEY_BLOCK, self.n - start)
+            turns, floor = self._turns(k), self.floors[k]
+            texts = self.log.lines(start, start + size, KEY_CHARS)
+            top, at, reached = NO_TIME, 0, 0  # `reached`: the line where `top` took its value
+            for t in ts[i:j]:
+                while top < t and at < size:
+                    raw = self._raw(texts[at], turns, floor) if at < len(texts) else None
+                    if raw is not None and raw > top:
+                        top, reached = raw, at
+                    at += 1
+                out.append(start + (reached if top >= t else size))
+            i = j
+        return out
+
     def bounds_below(self, t: int) -> tuple[int, int]:
         """Bounds on `below(t)` from the floors alone, without reading."""
         k = bisect_left(self.floors, t) - 1

@@ -34,12 +34,15 @@ from textual.worker import get_current_worker
 from logcore.reader import FollowUpdate, LogFile
 from logcore.levels import LevelReader
 from tui.literal import literal
-from tui.sources import SOURCE_STYLES, MergedLevels, as_merged, source_style, source_tag, tag_width
+from tui.sources import (SOURCE_STYLES, MergedLevels, TextFilter, as_merged, source_style, source_tag,
+                         tag_width)
 
 LinePredicate = Callable[[int, str], bool]
 
 MAX_LINE_CHARS = 4000  # a 1 MB line is shown truncated; the model sees the core's own truncation
 SCAN_CHUNK = 20_000  # lines per filter/search step: big enough to be fast, small enough to stay responsive
+MERGED_SCAN_CHUNK = 200_000  # merged rows per step when each file's own lines are scanned (`_per_file`)
+SEARCH_FIRST_CHUNK = 4_096  # a merged view's search looks near the cursor first, then further
 LEVEL_SAMPLE = 200
 TAIL_LINES = 200  # the end of a followed file, shown before its index gets there
 
@@ -731,12 +734,17 @@ class LogView(ScrollView, can_focus=True):
     @work(thread=True, exclusive=True, group="filter")
     def _scan_filter(self, predicate: LinePredicate, generation: int, start: int = 0) -> None:
         worker = get_current_worker()
+        per_file = self._per_file(predicate)
+        chunk = MERGED_SCAN_CHUNK if per_file is not None else SCAN_CHUNK
         while not worker.is_cancelled:
             count = self.logfile.line_count
             indexed = self.logfile.indexing_done
-            stop = min(count, start + SCAN_CHUNK)
-            lines = self.logfile.lines(start, stop) if stop > start else []
-            matches = [start + i for i, line in enumerate(lines) if predicate(start + i, line)]
+            stop = min(count, start + chunk)
+            if per_file is not None and self.merged is not None:
+                matches = self.merged.matching_rows(start, stop, per_file) if stop > start else []
+            else:
+                lines = self.logfile.lines(start, stop) if stop > start else []
+                matches = [start + i for i, line in enumerate(lines) if predicate(start + i, line)]
             done = indexed and stop >= count
             self.post_message(self._FilterChunk(generation, matches, stop, done))
             if done:
@@ -772,9 +780,21 @@ class LogView(ScrollView, can_focus=True):
         if self.search_query and self.row_count:
             self._find(self.search_query, self.cursor, forward)
 
+    def _per_file(self, predicate: LinePredicate) -> Callable[[int], LinePredicate] | None:
+        """Over a merged view, a filter that reads each line on its own (`tui.sources.TextFilter`,
+        `LevelFilter`) as a test per file, so the files' own lines are scanned; else None."""
+        if self.merged is None:
+            return None
+        return getattr(predicate, "for_file", None)
+
     @work(thread=True, exclusive=True, group="find")
     def _find(self, query: str, origin: int, forward: bool) -> None:
         worker = get_current_worker()
+        if self.merged is not None:
+            row = self._find_merged(query, origin, forward, lambda: worker.is_cancelled)
+            if not worker.is_cancelled:
+                self.post_message(self._Found(row, query))
+            return
         needle = query.casefold()
         rows = self.row_count
         order = (
@@ -793,6 +813,36 @@ class LogView(ScrollView, can_focus=True):
                         return
                 position = stop
         self.post_message(self._Found(None, query))
+
+    def _find_merged(self, query: str, origin: int, forward: bool, cancelled: Callable[[], bool]) -> int | None:
+        """The next (previous) view row after (before) `origin` whose line holds `query`, the
+        rows after it first and then from the other end, as `_find` walks them: each file's own
+        lines are searched a range of rows at a time (growing), and only the hits are placed."""
+        merged = self.merged
+        assert merged is not None
+        test = TextFilter(query.casefold())
+        total = merged.line_count
+        at = self.line_index(origin) if self.row_count else 0
+        spans = [(at + 1, total), (0, at + 1)] if forward else [(0, at), (at, total)]
+        for begin, end in spans:
+            size = SEARCH_FIRST_CHUNK
+            position = begin if forward else end
+            while (position < end if forward else position > begin) and not cancelled():
+                a, b = (position, min(end, position + size)) if forward else (max(begin, position - size), position)
+                rows = merged.matching_rows(a, b, test.for_file, max_chars=MAX_LINE_CHARS)
+                shown = [r for r in rows if self._shown_row(r) is not None]
+                if shown:
+                    return self._shown_row(shown[0] if forward else shown[-1])
+                position = b if forward else a
+                size = min(size * 4, MERGED_SCAN_CHUNK)
+        return None
+
+    def _shown_row(self, index: int) -> int | None:
+        """The view row showing merged row `index` (None when a filter hides it)."""
+        if self._filter is None:
+            return index
+        k = bisect_left(self._filter, index)
+        return k if k < len(self._filter) and self._filter[k] == index else None
 
     def on_log_view__found(self, message: _Found) -> None:
         message.stop()

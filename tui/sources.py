@@ -8,14 +8,14 @@ guessed from the mixture. This module is pure (no widgets) so the rules are test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from logcore.errors import LogchatError
 from logcore.formats import Record
-from logcore.levels import LevelReader
+from logcore.levels import LevelReader, at_least
 from logcore.reader import LogFile
 
 if TYPE_CHECKING:
@@ -149,3 +149,41 @@ def parse_file_line(text: str, names: Sequence[str]) -> FileLine | None:
     if not sep or not name or not number.isdigit() or int(number) < 1:
         return None
     return FileLine(find_source(name, names), int(number) - 1)
+
+
+# -- filters that read a line on its own --------------------------------------------------------
+# A view's filter is `predicate(index, line)`. The two below never need the merged row `index`
+# means: a line's text, or its level by its own file's format. So over a merged view they are
+# run over each file's own lines (`for_file`, `MergedLog.matching_rows`) instead of reading the
+# merge row by row, which parses every line's stamp to order it; the rows kept are the same.
+
+FileTest = Callable[[int, str], bool]  # (0-based line of one file, its text) -> keep it
+
+
+@dataclass(frozen=True)
+class TextFilter:
+    """Lines containing `needle` (already casefolded), in any case."""
+
+    needle: str
+
+    def __call__(self, index: int, line: str) -> bool:
+        return self.needle in line.casefold()
+
+    def for_file(self, source: int) -> FileTest:
+        return self
+
+
+class LevelFilter:
+    """Lines at `minimum` level or worse, each read by its own file's format."""
+
+    def __init__(self, levels: LevelReader | MergedLevels, minimum: str) -> None:
+        self.levels = levels
+        self.minimum = minimum
+
+    def __call__(self, index: int, line: str) -> bool:
+        return at_least(self.levels.level(line, index), self.minimum)
+
+    def for_file(self, source: int) -> FileTest:
+        reader = self.levels.reader(source) if isinstance(self.levels, MergedLevels) else self.levels
+        minimum = self.minimum
+        return lambda index, line: at_least(reader.level(line, index), minimum)

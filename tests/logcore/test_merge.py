@@ -259,6 +259,34 @@ def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int) -> None:
         assert merged.display_name == "iso.log + zoned.log + syslog.log"
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_filtering_each_files_own_lines_equals_filtering_the_rows(tmp_path: Path, seed: int) -> None:
+    """`matching_rows` tests each file's lines and places only the hits: the rows must be those
+    that testing the merged rows one by one keeps, for any range, with or without cached keys."""
+    rng = random.Random(seed)
+    layouts = ["iso", "zoned", "syslog"]
+    texts = [_random_file(rng, layout, rng.randrange(1, 12 * KEY_BLOCK), jumpy=seed != 4) for layout in layouts]
+    paths = [_write(tmp_path / f"{layout}.log", lines) for layout, lines in zip(layouts, texts)]
+    with MergedLog.open(paths, utc_offset=UTC) as merged:
+        merged.index(background=False)
+        total = merged.line_count
+        rows = merged.lines(0, total)
+        for k in range(40):
+            word = rng.choice(["event 1", "Frame", "WARN", "event 2", "INFO", "7", "none such", "Jun"])
+            start = rng.randrange(total)
+            stop = min(total + 5, start + rng.randrange(1, total + 1))
+            if k % 2:
+                for keys in merged._files:
+                    keys._blocks.clear()  # the hits' blocks read only as far as needed
+            fast = merged.matching_rows(start, stop, lambda source: lambda i, line: word in line)
+            assert fast == [r for r in range(start, min(stop, total)) if word in rows[r]], (word, start, stop)
+        sample = [sorted(rng.sample(range(len(t)), min(len(t), rng.randrange(0, 40)))) for t in texts]
+        assert merged.rows_of_lines(sample) == sorted(merged.row_of(s, i) for s, lines in enumerate(sample)
+                                                      for i in lines)
+        spans = merged.line_spans(100, 300)
+        assert sum(b - a for a, b in spans) == min(300, total) - min(100, total)
+
+
 def test_monotone_files_merge_exactly_by_their_own_stamps(tmp_path: Path) -> None:
     """Without a step back, the keys are the stamps themselves: check against stamps read here."""
     rng = random.Random(7)

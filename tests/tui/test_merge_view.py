@@ -87,6 +87,61 @@ async def test_search_and_filter_find_lines_in_every_file(make_log) -> None:
         assert [row.split(" ", 1)[0] for row in rows_text(app)][5:8] == ["b.log", "a.log", "a.log"]
 
 
+async def test_filters_and_search_read_each_files_lines_and_keep_the_same_rows(make_log) -> None:
+    """The text and level filters scan each file's own lines (`TextFilter`, `LevelFilter`): the
+    rows they keep equal a plain predicate's over the merged rows, and search finds the row a
+    row-by-row walk finds, forward and back, with or without a filter."""
+    import random
+
+    from logcore.levels import at_least
+    from tui.sources import LevelFilter, TextFilter
+
+    rng = random.Random(13)
+    levels = ["INFO", "INFO", "INFO", "WARN", "ERROR"]
+    java, t = [], 0
+    for i in range(900):
+        t += rng.choice((0, 1, 1, 2))
+        java.append(f"2026-03-14 14:{t // 60 % 60:02d}:{t % 60:02d},{rng.randrange(1000):03d} {rng.choice(levels)} "
+                    f"[pool-1] com.shop.Db - query {i}")
+        if rng.random() < 0.1:
+            java.append("\tat com.shop.Db.run(Db.java:12)")
+    access = [f'10.0.0.{i % 250} - - [14/Mar/2026:14:{(2 * i) // 60 % 60:02d}:{(2 * i) % 60:02d} +0000] '
+              f'"GET /api/query/{i} HTTP/1.1" {rng.choice((200, 200, 404, 500))} 512 "-" "curl/8"' for i in range(700)]
+    merged = merged_of(make_log(java, "app.log"), make_log(access, "access.log"))
+    app = make_app([merged], ScriptedBackend())
+    rows = merged.lines(0, merged.line_count)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.active_view
+        reader = view.level_reader()
+        cases = [(TextFilter("query 1"), lambda i, line: "query 1" in line.casefold()),
+                 (TextFilter("get /api"), lambda i, line: "get /api" in line.casefold()),
+                 (LevelFilter(reader, "WARN"), lambda i, line: at_least(reader.level(line, i), "WARN")),
+                 (LevelFilter(reader, "ERROR"), lambda i, line: at_least(reader.level(line, i), "ERROR"))]
+        for fast, slow in cases:
+            assert view._per_file(fast) is not None and view._per_file(slow) is None
+            view.set_filter(slow, "slow")
+            await wait_for(pilot, lambda: view.filter_done)
+            want = view.filtered_lines()
+            view.set_filter(fast, "fast")
+            await wait_for(pilot, lambda: view.filter_done)
+            assert view.filtered_lines() == want and want
+        assert "app.log" in {merged.label(r).split(":")[0] for r in want}
+        assert "access.log" in {merged.label(r).split(":")[0] for r in want}  # 500s are errors
+        for shown in (None, [r for r in range(len(rows)) if "query" in rows[r]]):
+            view.set_filter(None if shown is None else TextFilter("query"), "query")
+            await wait_for(pilot, lambda: view.filter_done)
+            lines = list(range(len(rows))) if shown is None else shown
+            view.set_search("query 4")
+            for origin in (0, len(lines) // 2, len(lines) - 1):
+                hits = [k for k, r in enumerate(lines) if "query 4" in rows[r].casefold()]
+                after = next((k for k in hits if k > origin), hits[0])
+                before = next((k for k in reversed(hits) if k < origin), hits[-1])
+                for forward, expected in ((True, after), (False, before)):
+                    view.cursor = origin
+                    view.find(forward)
+                    await wait_for(pilot, lambda: view.cursor == expected)
+
+
 async def test_go_to_a_files_line_a_merged_row_and_a_time(make_log) -> None:
     proxy = [f"{stamp(2 * i)} INFO proxy GET /cart/{i} 200" for i in range(600)]
     app_lines = [f"{stamp(2 * i + 1)} INFO app served request {i}" for i in range(600)]
