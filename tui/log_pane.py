@@ -17,14 +17,13 @@ from textual.widgets import TabPane
 from logcore.errors import LogchatError
 from logcore.reader import LogFile
 from logcore.token_estimate import estimate_tokens
-from logcore.levels import at_least
 from tui.literal import literal
 from tui.log_view import LogView
 from tui.messages import JumpToLine, ScopeSized, StatusChanged
 from tui.model_host import ModelHost
 from tui.scope import Scope, ScopeKind, capture_scope, read_scope
 from tui.screens import PromptScreen
-from tui.sources import FileLine, find_source, parse_file_line
+from tui.sources import FileLine, LevelFilter, TextFilter, find_source, parse_file_line
 
 LEVEL_FILTERS: tuple[str | None, ...] = (None, "WARN", "ERROR")
 
@@ -156,7 +155,7 @@ class LogPane(TabPane):
                 view.set_filter(None)
             else:
                 needle = text.casefold()
-                view.set_filter(lambda i, line: needle in line.casefold(), f"'{text}'")
+                view.set_filter(TextFilter(needle), f"'{text}'")
             self._level_filter = 0
             self.post_message(StatusChanged())
 
@@ -170,7 +169,7 @@ class LogPane(TabPane):
             view.set_filter(None)
         else:
             levels = view.level_reader()
-            view.set_filter(lambda i, line: at_least(levels.level(line, i), minimum), f"level ≥ {minimum}")
+            view.set_filter(LevelFilter(levels, minimum), f"level ≥ {minimum}")
         self.post_message(StatusChanged())
 
     def filter_to(self, predicate, label: str) -> None:
