@@ -14,6 +14,7 @@ import heapq
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -160,6 +161,7 @@ _STEP_MAX = 256  # rows walked from a checkpoint rather than searching afresh (a
 _SAMPLE_SLICE = 64  # blocks sampled per hold of the lock, so readers get in between
 _FIRST_BLOCKS = 8  # blocks per file sampled before the constructor returns: the first screen's rows
 _SCAN_LINES = 20_000  # a file's lines read at once when testing them (`matching_rows`)
+_PLACE_ROWS = 20_000  # rows whose hits are placed per hold of the lock (a screen waits at most that long)
 
 Cursor = tuple[int, ...]  # per file: how many of its lines come before a merged row
 
@@ -385,14 +387,15 @@ class MergedLog:
         with self._lock:
             files = self._files
             asked = [list(lines[s]) if s < len(lines) else [] for s in range(len(files))]
-            keys = [keys.keys_at(found) for keys, found in zip(files, asked)]
+            memos: list[dict] = [{} for _ in files]  # per file: the blocks read so far, read once
+            keys = [keys.keys_at(found, memo) for keys, found, memo in zip(files, asked, memos)]
             rows = [list(found) for found in asked]
             for j, other in enumerate(files):
                 queries = sorted((key + 1 if j < s else key, s, m) for s in range(len(files)) if s != j
                                  for m, key in enumerate(keys[s]))
                 if not queries:
                     continue
-                counts = other.below_many([t for t, _, _ in queries])
+                counts = other.below_many([t for t, _, _ in queries], memos[j])
                 for (_, s, m), count in zip(queries, counts):
                     rows[s][m] += count
         return sorted(row for found in rows for row in found)
@@ -411,7 +414,14 @@ class MergedLog:
                 chunk = log.lines(first, min(b, first + _SCAN_LINES), max_chars)
                 hits += [first + i for i, line in enumerate(chunk) if test(first + i, line)]
             found.append(hits)
-        return self.rows_of_lines(found)
+        if sum(map(len, found)) <= _PLACE_ROWS // 4:
+            return self.rows_of_lines(found)
+        rows: list[int] = []  # many hits: placed a range of rows at a time, so the lock is let go
+        for a in range(max(0, start), stop, _PLACE_ROWS):
+            part = self.line_spans(a, min(stop, a + _PLACE_ROWS))
+            rows += self.rows_of_lines([hits[bisect_left(hits, lo):bisect_left(hits, hi)]
+                                        for hits, (lo, hi) in zip(found, part)])
+        return rows
 
     def row_at_time(self, when: datetime) -> int:
         """The first merged row at or after `when` (aware: any zone; naive: as the naive files read)."""

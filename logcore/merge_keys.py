@@ -423,70 +423,45 @@ class FileKeys:
         k = bisect_left(self.floors, t) - 1
         return 0 if k < 0 else k * KEY_BLOCK + bisect_left(self.block(k), t)
 
-    def keys_at(self, lines: Sequence[int]) -> list[int]:
-        """The keys of held lines `lines` (sorted), as `key` gives them, reading each block they
-        are in only up to its last asked line (a block read whole stays cached for `key`)."""
+    def keys_at(self, lines: Sequence[int], memo: dict[int, BlockPrefix] | None = None) -> list[int]:
+        """The keys of held lines `lines` (sorted), as `key` gives them, each block read only up
+        to its last asked line. `memo` (one caller's, per file) keeps what was read for
+        `below_many` and later calls, so no line is parsed twice."""
+        memo = {} if memo is None else memo
         out: list[int] = []
-        i = 0
-        while i < len(lines):
-            k = lines[i] // KEY_BLOCK
-            j = i
-            while j < len(lines) and lines[j] // KEY_BLOCK == k:
-                j += 1
-            start = k * KEY_BLOCK
-            cached = self._blocks.get(k)
-            if cached is not None:
-                out += [cached[line - start] for line in lines[i:j]]
-            else:
-                turns, floor = self._turns(k), self.floors[k]
-                ceiling = self.floors[k + 1] if k + 1 < len(self.floors) else None
-                texts = self.log.lines(start, lines[j - 1] + 1, KEY_CHARS)
-                top, at = floor, start
-                for line in lines[i:j]:
-                    while at <= line:  # the running maximum of the block's stamps up to `line`
-                        raw = self._raw(texts[at - start], turns, floor) if at - start < len(texts) else None
-                        if raw is not None and raw > top:
-                            top = raw
-                        at += 1
-                    out.append(top if ceiling is None or top <= ceiling else ceiling)
-            i = j
+        for line in lines:
+            k = line // KEY_BLOCK
+            prefix = memo.get(k) or self._prefix(k, memo)
+            out.append(prefix.upto(self, line - k * KEY_BLOCK + 1)[line - k * KEY_BLOCK])
         return out
 
-    def below_many(self, ts: Sequence[int]) -> list[int]:
-        """`below(t)` for each of `ts` (sorted), reading each block only as far as its answers
-        need: in the block whose floor is the last below t, a line's key reaches t exactly
-        where the block's running maximum of stamps first does (its floor is below t, its
-        ceiling is not), so the count is the first line whose own stamp is at least t."""
+    def below_many(self, ts: Sequence[int], memo: dict[int, BlockPrefix] | None = None) -> list[int]:
+        """`below(t)` for each of `ts` (sorted), each block read only as far as its answers
+        need: in the block whose floor is the last below t, keys are at most its ceiling (not
+        below t) and at least its floor (below t), so a line's key reaches t exactly where the
+        running maximum of the block's stamps first does: a prefix of the block decides."""
+        memo = {} if memo is None else memo
         out: list[int] = []
-        i = 0
-        while i < len(ts):
-            k = bisect_left(self.floors, ts[i]) - 1
+        for t in ts:
+            k = bisect_left(self.floors, t) - 1
             if k < 0:
                 out.append(0)
-                i += 1
                 continue
-            j = i
-            while j < len(ts) and (k + 1 >= len(self.floors) or ts[j] <= self.floors[k + 1]):
-                j += 1
-            start = k * KEY_BLOCK
-            cached = self._blocks.get(k)
-            if cached is not None:
-                out += [start + bisect_left(cached, t) for t in ts[i:j]]
-                i = j
-                continue
-            size = min(KEY_BLOCK, self.n - start)
-            turns, floor = self._turns(k), self.floors[k]
-            texts = self.log.lines(start, start + size, KEY_CHARS)
-            top, at, reached = NO_TIME, 0, 0  # `reached`: the line where `top` took its value
-            for t in ts[i:j]:
-                while top < t and at < size:
-                    raw = self._raw(texts[at], turns, floor) if at < len(texts) else None
-                    if raw is not None and raw > top:
-                        top, reached = raw, at
-                    at += 1
-                out.append(start + (reached if top >= t else size))
-            i = j
+            prefix = memo.get(k) or self._prefix(k, memo)
+            out.append(k * KEY_BLOCK + prefix.first_at_least(self, t))
         return out
+
+    def _prefix(self, k: int, memo: dict[int, BlockPrefix]) -> BlockPrefix:
+        cached = self._blocks.get(k)
+        start = k * KEY_BLOCK
+        size = min(KEY_BLOCK, self.n - start)
+        if cached is not None:
+            prefix = BlockPrefix(k, size, list(cached), [])
+        else:
+            texts = self.log.lines(start, start + size, KEY_CHARS)
+            prefix = BlockPrefix(k, size, [], texts)
+        memo[k] = prefix
+        return prefix
 
     def bounds_below(self, t: int) -> tuple[int, int]:
         """Bounds on `below(t)` from the floors alone, without reading."""
@@ -499,3 +474,43 @@ class FileKeys:
     def last_floor(self) -> int:
         """No line held later, nor any line yet to come, has a key below this."""
         return self.floors[-1] if self.floors else NO_TIME
+
+
+class BlockPrefix:
+    """The keys of one block's first lines, parsed only as far as asked (`FileKeys.keys_at`,
+    `below_many`): the same keys as `FileKeys.block`, a line at a time."""
+
+    __slots__ = ("k", "size", "keys", "texts", "top")
+
+    def __init__(self, k: int, size: int, keys: list[int], texts: list[str]) -> None:
+        self.k, self.size, self.keys, self.texts = k, size, keys, texts
+        self.top: int | None = None
+
+    def upto(self, file: FileKeys, count: int) -> list[int]:
+        """The keys of the block's first `count` lines (at least)."""
+        keys = self.keys
+        if len(keys) >= count:
+            return keys
+        k = self.k
+        turns, floor = file._turns(k), file.floors[k]
+        ceiling = file.floors[k + 1] if k + 1 < len(file.floors) else None
+        top = floor if self.top is None else self.top
+        texts = self.texts
+        for at in range(len(keys), min(count, self.size)):
+            raw = file._raw(texts[at], turns, floor) if at < len(texts) else None  # shrunk: carry
+            if raw is not None and raw > top:
+                top = raw
+            keys.append(top if ceiling is None or top <= ceiling else ceiling)
+        self.top = top
+        return keys
+
+    def first_at_least(self, file: FileKeys, t: int) -> int:
+        """How many of the block's keys are below `t`, reading lines only until one is not."""
+        keys = self.keys
+        if keys and keys[-1] >= t:
+            return bisect_left(keys, t)
+        while len(keys) < self.size:
+            self.upto(file, len(keys) + 8)
+            if keys[-1] >= t:
+                return bisect_left(keys, t)
+        return self.size
