@@ -358,9 +358,12 @@ class MergedLog:
         with self._lock:
             start, stop = max(0, start), min(stop, self._count)
             first = self._cursor(start) if stop > start else tuple(keys.n for keys in self._files)
-            origin = self._origins(start, stop)
-            self._window = (0, [])  # a digest's 200,000 origins are not kept for the screen
             sources, alignments = list(self.sources), list(self.alignments)
+        origin: list[tuple[int, int]] = []
+        for a in range(start, stop, _PLACE_ROWS):  # a digest's 200,000 rows: the lock is let go between
+            with self._lock:
+                origin += self._origins(a, min(stop, a + _PLACE_ROWS))  # walked on from the last piece
+                self._window = (0, [])
         counts = [0] * len(sources)
         for source, _ in origin:
             counts[source] += 1

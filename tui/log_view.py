@@ -41,7 +41,7 @@ LinePredicate = Callable[[int, str], bool]
 
 MAX_LINE_CHARS = 4000  # a 1 MB line is shown truncated; the model sees the core's own truncation
 SCAN_CHUNK = 20_000  # lines per filter/search step: big enough to be fast, small enough to stay responsive
-MERGED_SCAN_CHUNK = 200_000  # merged rows per step when each file's own lines are scanned (`_per_file`)
+MERGED_SCAN_CHUNK = 100_000  # merged rows per step when each file's own lines are scanned (`_per_file`)
 SEARCH_FIRST_CHUNK = 4_096  # a merged view's search looks near the cursor first, then further
 LEVEL_SAMPLE = 200
 TAIL_LINES = 200  # the end of a followed file, shown before its index gets there

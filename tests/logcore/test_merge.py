@@ -221,7 +221,9 @@ def _naive(texts: list[list[str]], clocks: list[Clock]) -> list[tuple[int, int]]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int) -> None:
+def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int, monkeypatch) -> None:
+    if seed == 3:
+        monkeypatch.setattr("logcore.merge._PLACE_ROWS", 50)  # merged text walked a piece at a time
     rng = random.Random(seed)
     layouts = ["iso", "zoned", "syslog"]
     texts = [_random_file(rng, layout, rng.randrange(1, 4 * KEY_BLOCK), jumpy=seed != 1) for layout in layouts]
