@@ -107,3 +107,23 @@ def test_a_merged_slice_is_shown_and_checked_by_file_and_line():
     checker.feed('The "fast shutdown request" at db.log:1 came before app.log:2. ')
     assert [(c.file, c.valid) for c in checker.finish() + checker.citations] == [("db.log", True), ("app.log", True)]
     assert LogSlice(app, 1, "app.log").file_lines() is None
+
+
+def test_a_merged_slice_inside_its_files_checks_their_own_line_numbers():
+    from logcore.merge import merge_texts
+
+    app = ["2026-03-14T10:00:00Z INFO GET / 200", "2026-03-14T10:00:04Z ERROR pool timeout"]
+    db = ["2026-03-14T10:00:02Z LOG received fast shutdown request"]
+    merged = merge_texts([("app.log", app), ("db.log", db)], first_lines=[411, 96])
+    scope = LogSlice(merged.lines, 1001, "app.log + db.log", merged=merged)  # rows 1001-1003 of a view
+    assert scope.model_text.split("\n") == [f"app.log:412 | {app[0]}", f"db.log:97 | {db[0]}",
+                                            f"app.log:413 | {app[1]}"]
+    files = scope.file_lines()
+    assert files is not None
+    assert (files["app.log"].first_line, files["app.log"].last_line) == (412, 413)
+    assert files["app.log"].line_text(413) == app[1] and files["app.log"].line_text(1) is None
+    checker = citation_checker(scope.line_text(), scope.first_line, scope.last_line, shown=scope.model_text,
+                               files=files)
+    checker.feed("The shutdown at db.log:97 came before app.log:413, not db.log:1; see line 1002. ")
+    verdicts = sorted(((c.file or "", c.start, c.valid) for c in checker.finish() + checker.citations))
+    assert verdicts == [("", 1002, True), ("app.log", 413, True), ("db.log", 1, False), ("db.log", 97, True)]
