@@ -38,6 +38,7 @@ BENCH = Path(__file__).resolve().parent
 # Run as a script, this file's folder comes first on sys.path and this file would shadow the
 # `logcore` package; drop it before importing the package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+sys.path.insert(0, str(BENCH.parent))  # the repo root: `bench.table` and the packages
 
 from logcore.anomaly import analyze, score_columns  # noqa: E402
 from logcore.anomaly_score import FLAG_SCORE  # noqa: E402
@@ -47,13 +48,13 @@ from logcore.record_scan import CODE_LEVEL, Columns, scan  # noqa: E402
 from logcore.templates import TemplateMiner  # noqa: E402
 from logcore.digest import build_digest  # noqa: E402
 from logcore.token_estimate import estimate_tokens  # noqa: E402
+from bench.table import Row, print_rows  # noqa: E402
 
 REPO = BENCH.parent
 LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
 DIGEST_LINES = 1_000_000
 DIGEST_BUDGET = 4000
 BGL_BUDGET = 2000
-Row = tuple[str, str, str]
 
 
 def sibling(name: str) -> ModuleType | None:
@@ -365,16 +366,6 @@ def big_digest_rows() -> list[Row]:
          f"digest takes {cpu / base_cpu:.2f}x its CPU time)"),
         ("digest omitted notes", f"{len(digest.omitted)}", "; ".join(digest.omitted)),
     ]
-
-
-def print_rows(rows: list[Row]) -> None:
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
-    print(f"{'-' * width}  {'-' * vwidth}  ----")
-    for metric, value, note in rows:
-        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}")
-    print(flush=True)
 
 
 def main() -> None:

@@ -24,15 +24,16 @@ BENCH = Path(__file__).resolve().parent
 # Run as a script, this folder comes first on sys.path and bench/logcore.py would shadow the
 # `logcore` package; drop it before importing the package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+sys.path.insert(0, str(BENCH.parent))  # the repo root: `bench.table` and the packages
 
 from logcore.formats import detect_format, parse_records  # noqa: E402
 from logcore.reader import LogFile  # noqa: E402
+from bench.table import Row, print_rows  # noqa: E402
 
 REPO = BENCH.parent
 LOGHUB = Path(os.environ.get("LOGCHAT_LOGHUB", REPO.parent / "shared" / "loghub"))
 SCREEN = 50
 
-Row = tuple[str, str, str]
 
 
 def loghub_systems() -> list[Path]:
@@ -223,12 +224,7 @@ def run(tmpdir: Path) -> list[Row]:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="logchat-bench-") as tmp:
         rows = run(Path(tmp))
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
-    print(f"{'-' * width}  {'-' * vwidth}  ----")
-    for metric, value, note in rows:
-        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]  # bench/logcore.py shadows logcore
+sys.path.insert(0, str(BENCH.parent))  # the repo root: `bench.table` and the packages
 
 import numpy as np  # noqa: E402
 
@@ -47,12 +48,12 @@ from logcore.merge import MergedLog  # noqa: E402
 from logcore.merge_keys import KEY_BLOCK, monotone_keys  # noqa: E402
 from logcore.reader import LogFile  # noqa: E402
 from tui.sources import LevelFilter, MergedLevels, TextFilter  # noqa: E402
+from bench.table import Row, print_rows  # noqa: E402
 
 SCREEN = 50
 PROBES = 200
 DAY = datetime(2024, 6, 14, tzinfo=timezone.utc)
 _MONTH = "Jun"
-Row = tuple[str, str, str]
 
 
 def rss() -> int:
@@ -377,12 +378,7 @@ def main() -> None:
         "memory of the merge itself", f"{own / 2**20:.1f} MiB",
         f"in use beyond the 3 files as plain indexed LogFiles ({plain_live / 2**20:.1f} MiB in use, "
         f"{plain_rss / 2**20:.1f} MiB RSS): indexes + merge = {(index + own) / index:.2f}x the indexes"))
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    print(f"{'metric':<{width}}  {'value':>{vwidth}}  note")
-    print(f"{'-' * width}  {'-' * vwidth}  ----")
-    for metric, value, note in rows:
-        print(f"{metric:<{width}}  {value:>{vwidth}}  {note}")
+    print_rows(rows)
     print("alignments: " + "; ".join(facts["notes"]))  # type: ignore[arg-type]
 
 
