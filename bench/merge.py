@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 from bisect import bisect_left
-import ctypes
 import gc
 import multiprocessing
 import os
@@ -49,6 +48,7 @@ from logcore.merge_keys import KEY_BLOCK, monotone_keys  # noqa: E402
 from logcore.reader import LogFile  # noqa: E402
 from tui.sources import LevelFilter, MergedLevels, TextFilter  # noqa: E402
 from bench.table import Row, print_rows  # noqa: E402
+from logcore.heap import give_back_freed_memory  # noqa: E402
 
 SCREEN = 50
 PROBES = 200
@@ -62,13 +62,9 @@ def rss() -> int:
 
 
 def live_rss() -> int:
-    """RSS once the allocator has handed freed heap back (glibc malloc_trim): what is still in use,
-    without the scan's freed 4 MB buffers that glibc keeps for reuse. Plain RSS where unavailable."""
+    """RSS once the allocator has handed freed heap back: what is still in use."""
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    give_back_freed_memory()
     return rss()
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from logcore.decode import (DEFAULT_MAX_CHARS, SNIFF_BYTES, DecodedBlock, DecodedLine, binary_problem,
                             decode_block, decode_line)
 from logcore.errors import LogInputError
+from logcore.heap import give_back_freed_memory
 from logcore.follow import Began, Ended, Event, Follower, Moved, Read
 from logcore.index import LineIndex, Scanner
 from logcore.sources import Prefixed, compression_of, open_decompressed, read_error
@@ -276,6 +277,7 @@ class LogFile:
                 self._indexing = False
                 if self._closed:
                     os.close(self._fd)
+            give_back_freed_memory()
 
     def _spool_all(self) -> None:
         """Copy the stream into the spool; a compressed stream is gathered into big chunks."""
