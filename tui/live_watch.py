@@ -20,6 +20,7 @@ from logcore.errors import LogchatError
 from logcore.reader import LogFile
 from models.prompts import Turn, build_messages, number_lines
 from tui.log_view import LogView
+from tui.sources import as_merged
 from tui.messages import AnomalySignal, StatusChanged, WatchReport
 from tui.model_host import ModelHost
 from tui.watch import RISK_SCHEMA, WATCH_QUESTION, RiskReport, RiskReplyError, parse_risk
@@ -86,11 +87,7 @@ class LiveWatch(Widget):
     @work(thread=True, group="anomaly")
     def _scan_anomalies(self, view: LogView, start: int, stop: int) -> None:
         """Score the new lines against recent context; a strong anomaly makes the check due now."""
-        from logcore.anomaly import analyze
-
-        window_start = max(0, stop - ANOMALY_WINDOW)
-        analysis = analyze(view.logfile.lines(window_start, stop), first_line=window_start)
-        flagged = [a.line for a in analysis.anomalies if a.line >= start and a.score >= ANOMALY_TRIGGER]
+        flagged = strong_anomalies(view.logfile, start, stop)
         if flagged:
             self.post_message(AnomalySignal(view.id or "", flagged))
 
@@ -160,3 +157,22 @@ class LiveWatch(Widget):
         state = self._watch.get(message.view_id)
         if state is not None and self.enabled:  # a backlog: check its next batch now
             self._maybe_watch(self._views[message.view_id], state)
+
+
+def strong_anomalies(log: LogFile, start: int, stop: int) -> list[int]:
+    """Rows in [start, stop) scored past ANOMALY_TRIGGER against the ANOMALY_WINDOW rows before.
+
+    A merged view is scored file by file (`analyze_merged`): read as one log, the other files'
+    lines would be misread by one file's layout and every template judged against foreign traffic.
+    """
+    from logcore.anomaly import analyze
+    from logcore.merge_analysis import analyze_merged
+
+    window_start = max(0, stop - ANOMALY_WINDOW)
+    merged = as_merged(log)
+    if merged is not None:
+        scored = [(window_start + a.line, a.score)
+                  for a in analyze_merged(merged.text(window_start, stop)).anomalies]
+    else:
+        scored = [(a.line, a.score) for a in analyze(log.lines(window_start, stop), first_line=window_start).anomalies]
+    return [line for line, score in scored if line >= start and score >= ANOMALY_TRIGGER]

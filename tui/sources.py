@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from logcore.errors import LogchatError
 from logcore.formats import Record
 from logcore.levels import LevelReader, at_least
+from logcore.merge import MergedLog
 from logcore.reader import LogFile
 
 if TYPE_CHECKING:
-    from logcore.merge import MergedLog
     from models.citations import FileLines
 
 SOURCE_STYLES = 6  # distinct tag colours (logview--source-0..5 in app.tcss); then they repeat
@@ -28,11 +28,7 @@ LEVEL_SAMPLE = 200
 
 
 def as_merged(log: object) -> MergedLog | None:
-    """`log` when it is a merged view, else None (the single-file path costs one isinstance)."""
-    try:
-        from logcore.merge import MergedLog
-    except ImportError:  # the merge core is not installed in this checkout
-        return None
+    """`log` when it is a merged view, else None."""
     return log if isinstance(log, MergedLog) else None
 
 

@@ -518,3 +518,20 @@ def test_a_scope_inside_the_files_names_their_real_lines(make_log) -> None:
         assert merged.logs[source].line(found.line - 1).startswith(found.text[:30])
     text = find_merged_incidents(log.merged).render_text()
     assert "app.log:60" in text and "proxy.log lines 51-" in text
+
+
+def test_the_live_watch_scores_a_merged_view_file_by_file(make_log) -> None:
+    """A strong anomaly in one file of a merged view is flagged at its own row, past the window's
+    start (3,000 rows, the window is the last 2,000), and the busy other file's routine is not."""
+    from tui.live_watch import strong_anomalies
+
+    app_lines = [f"2026-03-14 14:{i // 60 % 60:02d}:{i % 60:02d},000 INFO checkout: served request {i} in {i % 40} ms"
+                 for i in range(1500)]
+    db_lines = [f"Mar 14 14:{i // 60 % 60:02d}:{i % 60:02d} dbhost postgres[812]: LOG:  checkpoint {i} complete"
+                for i in range(1500)]
+    db_lines[1400] = ("Mar 14 14:23:20 dbhost postgres[812]: PANIC:  could not write to file "
+                      "\"pg_wal/xlogtemp.812\": No space left on device")
+    merged = merged_of(make_log(app_lines, "app.log"), make_log(db_lines, "db.log"))
+    start = merged.line_count - 500
+    flagged = strong_anomalies(merged, start, merged.line_count)
+    assert [merged.label(row) for row in flagged] == ["db.log:1401"]
