@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Markdown, TabbedContent
 
 from logcore.errors import LogchatError
+from logcore.merge import MergedLog
 from logcore.reader import LogFile
 from models.conversation import Conversation
 from models.backend import Backend
@@ -35,7 +36,7 @@ from tui.literal import literal
 from tui.live_watch import LiveWatch, WatchSettings
 from tui.log_pane import LogPane
 from tui.log_view import LogView
-from tui.messages import BackendFailed, BackendReady, ScopeSized, StatusChanged, WatchReport
+from tui.messages import BackendFailed, BackendReady, FilesJoined, ScopeSized, StatusChanged, WatchReport
 from tui.model_host import BackendFactory, ModelHost, default_backend_factory
 from tui.patterns import PatternsPanel
 from tui.merging import merge_logs, reopen, resolved_paths, same_file, tab_title
@@ -406,12 +407,32 @@ class LogchatApp(App[None]):
         if not joining:
             self.notify("Every open file is in the merged view already", title="Merge")
             return
-        for log in joining:
-            merged.add(reopen(log))
-        tabs.get_tab(merged_pane.id or "").label = Content(literal(tab_title(merged)))
-        merged_pane.show_alignments()
-        names = ", ".join(source.name for source in merged.sources[-len(joining):])
-        self.notify(f"{names} joined the merged view", title="Merge", markup=False)
+        self._add_to_merge(merged_pane.id or "", merged, [reopen(log) for log in joining])
+
+    @work(thread=True, group="merge")
+    def _add_to_merge(self, pane_id: str, merged: MergedLog, logs: list[LogFile]) -> None:
+        """Each joining file is indexed here, off the UI thread: a big one takes seconds."""
+        names: list[str] = []
+        for log in logs:
+            try:
+                merged.add(log)
+            except LogchatError as exc:
+                log.close()
+                self.post_message(FilesJoined(pane_id, names, str(exc)))
+                return
+            names.append(merged.sources[-1].name)
+        self.post_message(FilesJoined(pane_id, names))
+
+    def on_files_joined(self, message: FilesJoined) -> None:
+        message.stop()
+        panes = [pane for pane in self._base.query(LogPane) if pane.id == message.pane_id]
+        merged = panes[0].view.merged if panes else None  # the tab may have been closed meanwhile
+        if message.names and merged is not None:
+            self._base.query_one(TabbedContent).get_tab(message.pane_id).label = Content(literal(tab_title(merged)))
+            panes[0].show_alignments()
+            self.notify(f"{', '.join(message.names)} joined the merged view", title="Merge", markup=False)
+        if message.error:
+            self.notify(message.error, title="Merge", severity="error", markup=False)
 
     # ------------------------------------------------------------------ patterns and live watch
     def action_toggle_patterns(self) -> None:

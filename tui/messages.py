@@ -33,6 +33,16 @@ class BackendFailed(Message):
 
 
 # ---------------------------------------------------------------- log panes
+class FilesJoined(Message):
+    """Files a worker added to a merged view (indexed off the UI thread), or why it could not."""
+
+    def __init__(self, pane_id: str, names: list[str], error: str | None = None) -> None:
+        super().__init__()
+        self.pane_id = pane_id
+        self.names = names
+        self.error = error
+
+
 class ScopeSized(Message):
     def __init__(self, label: str, tokens: int | None, exact: bool) -> None:
         super().__init__()
