@@ -360,3 +360,20 @@ def test_cli_findings_over_two_files(tmp_path: Path) -> None:
     refused = CliRunner().invoke(cli, ["findings", str(tmp_path / "app.log"), str(tmp_path / "db.log"),
                                        "--lines", "1:5"])
     assert refused.exit_code != 0 and "--lines takes one file" in refused.stderr
+
+
+def test_the_bundled_outage_example_finds_the_database_restart_in_its_own_file() -> None:
+    """`tui/examples/outage` is what the README points a new user at for several files: the proxy's
+    502s and the app's pool errors follow a PostgreSQL shutdown, each file in its own layout."""
+    from click.testing import CliRunner
+
+    from tui.cli import cli
+
+    outage = Path(__file__).resolve().parents[2] / "tui" / "examples" / "outage"
+    files = [str(outage / name) for name in ("proxy.log", "app.log", "db.log")]
+    result = CliRunner().invoke(cli, ["findings", *files, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    top = payload["causes"][0]
+    assert (top["file"], top["line"]) == ("db.log", 297)
+    assert "shutdown" in (outage / "db.log").read_text().splitlines()[296]
