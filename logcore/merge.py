@@ -99,8 +99,11 @@ class MergedText:
         rows = self.rows_by_source()
         if not 0 <= source < len(rows):
             return None
+        mine = rows[source]
         k = line - self.first_line(source)
-        return rows[source][k] if 0 <= k < len(rows[source]) else None
+        if not (0 <= k < len(mine) and self.origin[mine[k]][1] == line):  # a sparse selection: search
+            k = bisect_left(mine, line, key=lambda row: self.origin[row][1])
+        return mine[k] if k < len(mine) and self.origin[mine[k]][1] == line else None
 
     def rows_by_source(self) -> list[list[int]]:
         """Per source: the merged index of its k-th line here (its file line `first_line + k`)."""
@@ -120,9 +123,9 @@ class MergedText:
 
     def spans(self) -> list[tuple[str, int, int]]:
         """(name, first, last 1-based file line) of each source with lines here, in source order."""
-        counts = [len(rows) for rows in self.rows_by_source()]
-        return [(s.name, self.first_line(k) + 1, self.first_line(k) + counts[k])
-                for k, s in enumerate(self.sources) if counts[k]]
+        rows = self.rows_by_source()
+        return [(s.name, self.origin[rows[k][0]][1] + 1, self.origin[rows[k][-1]][1] + 1)
+                for k, s in enumerate(self.sources) if rows[k]]
 
 
 def merge_texts(named: Sequence[tuple[str, Sequence[str]]], *, utc_offset: timedelta | None = None,
@@ -371,6 +374,20 @@ class MergedLog:
         lines = [next(texts[source], "") for source, _ in origin]
         shifts = [self.shift(s, line) for s, line in enumerate(first)]
         return MergedText(sources, lines, origin, alignments, shifts=shifts, first_lines=list(first))
+
+    def rows_text(self, rows: Sequence[int], max_chars: int | None = None) -> MergedText:
+        """Selected merged rows (ascending, e.g. a filter's hits) as a `MergedText` whose labels
+        name each row's real file line; its files' lines here are not consecutive, so it is for
+        showing and citing, not for findings (their gaps would fake bursts and onsets)."""
+        with self._lock:
+            sources, alignments = list(self.sources), list(self.alignments)
+        origin = [self.origin(row) for row in rows]  # near rows share one cached window
+        lines = [self.logs[source].line(line, max_chars) for source, line in origin]
+        firsts: dict[int, int] = {}
+        for source, line in origin:
+            firsts.setdefault(source, line)
+        shifts = [self.shift(s, firsts.get(s, 0)) for s in range(len(sources))]
+        return MergedText(sources, lines, origin, alignments, shifts=shifts)
 
     def line_spans(self, start: int, stop: int) -> list[tuple[int, int]]:
         """Per file, the lines [a, b) that make up merged rows [start, stop) (clamped to the rows

@@ -78,17 +78,18 @@ class LogSlice:
 
     def file_lines(self) -> dict[str, FileLines] | None:
         """Over merged files: each file's name and its lines here, for checking `b.log:412`
-        against that file's own line numbers (a slice may start part way into a file); else None."""
+        against that file's own line numbers (a slice may start part way into a file, or be a
+        filter's rows); a file's line that is not here checks as outside. Else None."""
         if self.merged is None:
             return None
         from models.citations import FileLines
 
         merged = self.merged
-        out: dict[str, FileLines] = {}
-        for k, (source, lines) in enumerate(zip(merged.sources, merged.file_texts())):
-            first = merged.first_line(k) + 1
-            out[source.name] = FileLines(_lookup(lines, first), first, first + len(lines) - 1)
-        return out
+        by_file: list[dict[int, str]] = [{} for _ in merged.sources]
+        for (source, line), text in zip(merged.origin, self.lines):
+            by_file[source][line + 1] = text
+        return {source.name: FileLines(lines.get, min(lines), max(lines))
+                for source, lines in zip(merged.sources, by_file) if lines}
 
     def line_text(self) -> LineText:
         """Text of a 1-based file line inside this slice, None outside it (for citation checks)."""
@@ -101,13 +102,6 @@ class LogSlice:
             return contiguous
         by_number = dict(zip(self.numbers, self.lines))
         return by_number.get
-
-
-def _lookup(lines: Sequence[str], first: int = 1) -> LineText:
-    def text(number: int) -> str | None:
-        return lines[number - first] if first <= number < first + len(lines) else None
-
-    return text
 
 
 def find_evidence(log: LogSlice) -> Findings | None:

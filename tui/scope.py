@@ -111,6 +111,11 @@ def read_scope(log: LogFile, scope: Scope) -> LogSlice:
         lines = lines[-MAX_SCOPE_LINES:]
     if isinstance(lines, range) and lines.step == 1:
         return _contiguous(log, lines.start, lines.stop, notes)
+    merged = as_merged(log)
+    if merged is not None:  # a filter's rows: each labelled with its file's real line
+        text = merged.rows_text(lines)
+        return LogSlice(text.lines, lines[0] + 1 if lines else 1, merged.display_name,
+                        numbers=[i + 1 for i in lines], notes=notes, merged=text)
     return LogSlice([log.line(i) for i in lines], lines[0] + 1 if lines else 1, log.display_name,
                     numbers=[i + 1 for i in lines], notes=notes)
 

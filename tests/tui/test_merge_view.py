@@ -535,3 +535,28 @@ def test_the_live_watch_scores_a_merged_view_file_by_file(make_log) -> None:
     start = merged.line_count - 500
     flagged = strong_anomalies(merged, start, merged.line_count)
     assert [merged.label(row) for row in flagged] == ["db.log:1401"]
+
+
+def test_a_filtered_scope_names_each_rows_file_line_and_checks_citations_there(make_log) -> None:
+    """A filter's rows are not consecutive lines of any file, yet each goes to the model as its
+    file's real line, a citation of a selected line checks valid, and one of a file line the
+    filter left out checks invalid; no findings run over the gaps."""
+    from models.session import citation_checker, find_evidence
+    from tui.scope import Scope, ScopeKind, read_scope
+
+    merged = incident_logs(make_log)
+    rows = tuple(r for r in range(merged.line_count) if "ERROR" in merged.line(r) or "/cart/5 200" in merged.line(r))
+    assert len({merged.origin(r)[0] for r in rows}) == 2 and rows[-1] - rows[0] > len(rows)
+    log = read_scope(merged, Scope(ScopeKind.FILTERED, rows, f"filtered: {len(rows)} rows"))
+    assert log.model_text.split("\n") == [f"{merged.label(r)} | {merged.line(r)}" for r in rows]
+    files = log.file_lines()
+    assert files is not None
+    picked = merged.label(rows[0])
+    name, line = picked.split(":")
+    skipped = next(n for n in range(files[name].first_line, files[name].last_line + 1)
+                   if files[name].line_text(n) is None)
+    checker = citation_checker(log.line_text(), log.first_line, log.last_line, shown=log.model_text, files=files)
+    checker.feed(f"It began at {picked}; {name}:{skipped} is not among the filtered lines. ")
+    verdicts = {(c.file, c.start): c.valid for c in checker.finish() + checker.citations}
+    assert verdicts == {(name, int(line)): True, (name, skipped): False}
+    assert find_evidence(log) is None
