@@ -272,21 +272,14 @@ class _Log:
         self.badness = Trouble(self.columns, self.raw)
         self.trouble = self.badness.records()
         self.merged = analysis if isinstance(analysis, MergedAnalysis) else None
-        if self.merged is None:
-            parse = _field_parser(analysis.format_name)
-            self._parsers = [parse]
-        else:
-            self._parsers = [_field_parser(name) for name in self.merged.formats]
+        formats = [analysis.format_name] if self.merged is None else self.merged.formats
+        self._parsers = [_field_parser(name) for name in formats]
         self._fields: dict[int, Fields] = {}
         self._times: dict[int, float] = {}
         self._names: dict[int, set[str]] = {}
         times = [t for t in (self.columns.times[0], self.columns.times[-1]) if t == t] if self.records else []
         span = times[-1] - times[0] if len(times) == 2 else 0.0
         self.mean_gap = span / max(self.records - 1, 1)
-
-    def line(self, i: int) -> int:
-        """1-based line of record i in the text analysed (over several files: its merged row)."""
-        return self.columns.lines[i] + 1
 
     def site(self, i: int) -> tuple[str | None, int]:
         """(file, 1-based line in that file) of record i; file None over one file."""
