@@ -371,13 +371,23 @@ def model_part(results: list[FindingsResult], max_tokens: int, results_path: Pat
 def score_answer(inc: Incident, condition: Condition, record: dict, check: Callable, question: str,
                  shown: str) -> Answer:
     lines = inc.lines
-    text = record["answer"]
-    citations = check(text, lambda n: lines[n - 1] if 1 <= n <= len(lines) else None,
-                      first_line=1, last_line=len(lines), exempt=f"{question} {inc.file_name}", shown=shown)
+    citations = check(record["answer"], _line_getter(lines), first_line=1, last_line=len(lines),
+                      exempt=f"{question} {inc.file_name}", shown=shown)
     cites = any(c.end - c.start < MAX_CITED_RANGE and any(c.start <= t <= c.end for t in inc.truth.trigger_lines)
                 for c in citations)
+    return _answer(inc, condition, record, citations, cites)
+
+
+def _line_getter(lines: Sequence[str]) -> Callable[[int], str | None]:
+    """A 1-based line of `lines`, None outside them (what the citation checker reads)."""
+    return lambda n: lines[n - 1] if 1 <= n <= len(lines) else None
+
+
+def _answer(inc: Incident | MultiIncident, condition: Condition, record: dict, citations: list,
+            cites: bool) -> Answer:
+    text = record["answer"]
     invalid = [c for c in citations if not c.valid]
-    return Answer(inc, condition, text, record["prompt_tokens"], record["seconds"], cites,
+    return Answer(inc, condition, text, record["prompt_tokens"], record["seconds"], cites,  # type: ignore[arg-type]
                   inc.truth.explained_by(text), len(citations), len(invalid), [c.reason for c in invalid])
 
 
@@ -427,16 +437,12 @@ def score_multi_answer(inc: MultiIncident, condition: Condition, record: dict, c
 
     merged = merge_texts(inc.files)
     rows = merged.lines
-    files = {name: FileLines((lambda lines: lambda n: lines[n - 1] if 1 <= n <= len(lines) else None)(lines),
-                             1, len(lines)) for name, lines in inc.files}
-    text = record["answer"]
-    citations = check(text, lambda n: rows[n - 1] if 1 <= n <= len(rows) else None, first_line=1,
-                      last_line=len(rows), exempt=question, shown=shown, files=files)
+    files = {name: FileLines(_line_getter(lines), 1, len(lines)) for name, lines in inc.files}
+    citations = check(record["answer"], _line_getter(rows), first_line=1, last_line=len(rows), exempt=question,
+                      shown=shown, files=files)
     cites = any(c.file is not None and c.end - c.start < MAX_CITED_RANGE
                 and any(c.file == f and c.start <= t <= c.end for f, t in inc.truth.triggers) for c in citations)
-    invalid = [c for c in citations if not c.valid]
-    return Answer(inc, condition, text, record["prompt_tokens"], record["seconds"], cites,  # type: ignore[arg-type]
-                  inc.truth.explained_by(text), len(citations), len(invalid), [c.reason for c in invalid])
+    return _answer(inc, condition, record, citations, cites)
 
 
 def model_tables(answers: list[Answer], what: str = "") -> None:
