@@ -213,6 +213,14 @@ def _last_second(lines: list[str]) -> int:
     return 36_000
 
 
+def _three_layouts(tmp_path: Path, rng: random.Random, max_lines: int,
+                   jumpy: bool) -> tuple[list[list[str]], list[Path]]:
+    """iso.log, zoned.log and syslog.log of random lengths below `max_lines`: texts and paths."""
+    layouts = ["iso", "zoned", "syslog"]
+    texts = [_random_file(rng, layout, rng.randrange(1, max_lines), jumpy=jumpy) for layout in layouts]
+    return texts, [_write(tmp_path / f"{layout}.log", lines) for layout, lines in zip(layouts, texts)]
+
+
 def _naive(texts: list[list[str]], clocks: list[Clock]) -> list[tuple[int, int]]:
     """The reference: every line's key, one full sort of (key, file, line)."""
     triples = [(key, s, i) for s, (lines, clock) in enumerate(zip(texts, clocks))
@@ -225,9 +233,7 @@ def test_random_access_equals_a_naive_merge(tmp_path: Path, seed: int, monkeypat
     if seed == 3:
         monkeypatch.setattr("logcore.merge._PLACE_ROWS", 50)  # merged text walked a piece at a time
     rng = random.Random(seed)
-    layouts = ["iso", "zoned", "syslog"]
-    texts = [_random_file(rng, layout, rng.randrange(1, 4 * KEY_BLOCK), jumpy=seed != 1) for layout in layouts]
-    paths = [_write(tmp_path / f"{layout}.log", lines) for layout, lines in zip(layouts, texts)]
+    texts, paths = _three_layouts(tmp_path, rng, 4 * KEY_BLOCK, jumpy=seed != 1)
     with MergedLog.open(paths, utc_offset=UTC) as merged:
         merged.index(background=False)
         clocks = [keys.clock for keys in merged._files]
@@ -269,9 +275,7 @@ def test_filtering_each_files_own_lines_equals_filtering_the_rows(tmp_path: Path
     if seed == 6:
         monkeypatch.setattr("logcore.merge._PLACE_ROWS", 100)
     rng = random.Random(seed)
-    layouts = ["iso", "zoned", "syslog"]
-    texts = [_random_file(rng, layout, rng.randrange(1, 12 * KEY_BLOCK), jumpy=seed != 4) for layout in layouts]
-    paths = [_write(tmp_path / f"{layout}.log", lines) for layout, lines in zip(layouts, texts)]
+    texts, paths = _three_layouts(tmp_path, rng, 12 * KEY_BLOCK, jumpy=seed != 4)
     with MergedLog.open(paths, utc_offset=UTC) as merged:
         merged.index(background=False)
         total = merged.line_count
