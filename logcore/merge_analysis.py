@@ -61,15 +61,9 @@ class MergedAnalysis(Analysis):
         return f"{name}:{line}"
 
 
-def file_lines(merged: MergedText) -> list[list[str]]:
-    """Each source's lines in its own order, read back from the merged text (from the file line
-    `merged.first_line(source)` on: a slice of a merged view starts files part way in)."""
-    return merged.file_texts()
-
-
 def analyze_merged(merged: MergedText) -> MergedAnalysis:
     """The merged analysis of `merged` (see the module docstring)."""
-    per_file = [analyze(lines) for lines in file_lines(merged)]
+    per_file = [analyze(lines) for lines in merged.file_texts()]  # each file from its `first_line`
     rows = _row_maps(merged)
     bases, base = [], 0
     for analysis in per_file:
