@@ -236,13 +236,16 @@ class CitationChecker:
         scopes: list[tuple[LineText, int, int, str | None]] = [(self._line_text, self._first, self._last, None)]
         scopes += [(f.line_text, f.first_line, f.last_line, name) for name, f in self._files.items()]
         grams: set[tuple[str, ...]] = set()
+        by_file: dict[str, set[int]] | None = None  # read from `shown` once, for every file
         for line_text, first, last, name in scopes:
             if last - first < _MAX_PHRASE_SCOPE:
                 numbers: Iterable[int] = range(first, last + 1)
             elif name is None:
                 numbers = sorted(_numbers_named(self._shown))[:_MAX_PHRASE_SCOPE]
             else:
-                numbers = sorted(_file_numbers_named(self._shown, name, self._names))[:_MAX_PHRASE_SCOPE]
+                if by_file is None:
+                    by_file = _file_numbers_named(self._shown, self._names)
+                numbers = sorted(by_file[name])[:_MAX_PHRASE_SCOPE]
             for n in numbers:
                 if (text := line_text(n)) is not None:
                     grams.update(_grams(_words(text)))
@@ -608,12 +611,15 @@ def _numbers_named(shown: str) -> set[int]:
     return numbers
 
 
-def _file_numbers_named(shown: str, name: str, files: tuple[str, ...]) -> set[int]:
-    """Lines of file `name` that `shown` names: "name:N | line" rows and citations of that file."""
-    numbers = {int(m.group(1)) for m in re.finditer(rf"^\s*{re.escape(name)}:(\d+) \|", shown, re.M)}
+def _file_numbers_named(shown: str, files: tuple[str, ...]) -> dict[str, set[int]]:
+    """Each file's lines that `shown` names: "name:N | line" rows and citations of that file."""
+    numbers: dict[str, set[int]] = {name: set() for name in files}
+    names = "|".join(re.escape(n) for n in sorted(files, key=len, reverse=True))
+    for m in re.finditer(rf"^\s*({names}):(\d+) \|", shown, re.M):
+        numbers[m.group(1)].add(int(m.group(2)))
     for ref in find_citations(shown, files):
-        if ref.file == name:
-            numbers.update(range(ref.start, min(ref.end, ref.start + 49) + 1))
+        if ref.file is not None:
+            numbers[ref.file].update(range(ref.start, min(ref.end, ref.start + 49) + 1))
     return numbers
 
 
