@@ -9,7 +9,7 @@ import pytest
 from logcore.reader import LogFile
 from tui.log_view import LogView
 
-from tui_helpers import ScriptedBackend, make_app, screen_rows, type_text, wait_for
+from tui_helpers import ScriptedBackend, make_app, prompt, screen_rows, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -31,9 +31,7 @@ async def test_search_next_and_previous(checkout_log):
     app = make_app([checkout_log], ScriptedBackend())
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.active_view
-        await pilot.press("slash")
-        await type_text(pilot, "DB_POOL_TIMEOUT")
-        await pilot.press("enter")
+        await prompt(pilot, "slash", "DB_POOL_TIMEOUT")
         await wait_for(pilot, lambda: view.cursor_line == 105)
         await pilot.press("n")
         await wait_for(pilot, lambda: view.cursor_line == 115)
@@ -47,9 +45,7 @@ async def test_text_filter_shows_only_matching_lines_and_clears(checkout_log):
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.active_view
         expected = [i for i in range(checkout_log.line_count) if "pool=" in checkout_log.line(i)]
-        await pilot.press("f")
-        await type_text(pilot, "POOL=")
-        await pilot.press("enter")
+        await prompt(pilot, "f", "POOL=")
         await wait_for(pilot, lambda: view.filtered_lines() == expected)
         assert screen_rows(view)[0].lstrip().startswith(f"{expected[0] + 1}")
         await pilot.press("f", "enter")
@@ -79,14 +75,10 @@ async def test_go_to_line_and_time(checkout_log):
     app = make_app([checkout_log], ScriptedBackend())
     async with app.run_test(size=(80, 24)) as pilot:
         view = app.active_view
-        await pilot.press("g")
-        await type_text(pilot, "150")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "150")
         await wait_for(pilot, lambda: view.cursor_line == 149)
         assert any(row.startswith("150▶") for row in screen_rows(view))
-        await pilot.press("g")
-        await type_text(pilot, "14:05:38")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "14:05:38")
         await wait_for(pilot, lambda: "14:05:38" in checkout_log.line(view.cursor_line))
 
 

@@ -17,7 +17,7 @@ from tui.citations import CitedLine
 from tui.open_command import build_app
 from logcore.errors import LogchatError
 
-from tui_helpers import ScriptedBackend, make_app, notifications, screen_rows, type_text, wait_for
+from tui_helpers import ScriptedBackend, make_app, notifications, prompt, screen_rows, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -67,22 +67,14 @@ async def test_search_and_filter_find_lines_in_every_file(make_log) -> None:
     app = make_app([merged], ScriptedBackend())
     async with app.run_test(size=(100, 24)) as pilot:
         view = app.active_view
-        await pilot.press("slash")
-        await type_text(pilot, "pool timeout")
-        await pilot.press("enter")
+        await prompt(pilot, "slash", "pool timeout")
         await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:4")
         assert view.cursor_line == 7
-        await pilot.press("f")
-        await type_text(pilot, "/cart/2")
-        await pilot.press("enter")
+        await prompt(pilot, "f", "/cart/2")
         await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [4])
-        await pilot.press("f")
-        await type_text(pilot, " 200")  # the proxy's lines only
-        await pilot.press("enter")
+        await prompt(pilot, "f", " 200")  # the proxy's lines only
         await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [0, 2, 4, 6, 8, 10])
-        await pilot.press("f")
-        await type_text(pilot, "Z INFO")  # both files' INFO lines: all but b.log's timeout
-        await pilot.press("enter")
+        await prompt(pilot, "f", "Z INFO")  # both files' INFO lines: all but b.log's timeout
         await wait_for(pilot, lambda: view.filter_done and view.filtered_lines() == [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11])
         assert [row.split(" ", 1)[0] for row in rows_text(app)][5:8] == ["b.log", "a.log", "a.log"]
 
@@ -149,32 +141,20 @@ async def test_go_to_a_files_line_a_merged_row_and_a_time(make_log) -> None:
     app = make_app([merged], ScriptedBackend())
     async with app.run_test(size=(100, 24)) as pilot:
         view = app.active_view
-        await pilot.press("g")
-        await type_text(pilot, "b.log:412")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "b.log:412")
         await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:412")
         assert view.logfile.line(view.cursor_line) == app_lines[411]
         assert rows_text(app)[view.cursor - int(view.scroll_y)].startswith("b.log  824▶")
-        await pilot.press("g")
-        await type_text(pilot, "100")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "100")
         await wait_for(pilot, lambda: view.cursor_line == 99)
         assert view.file_line_label(99) == "b.log:50"
-        await pilot.press("g")
-        await type_text(pilot, "2026-03-14T14:10:00+00:00")  # second 600: a.log's line 301
-        await pilot.press("enter")
+        await prompt(pilot, "g", "2026-03-14T14:10:00+00:00")  # second 600: a.log's line 301
         await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "a.log:301")
-        await pilot.press("g")
-        await type_text(pilot, "14:05:01")  # a time of day, on the day the view shows
-        await pilot.press("enter")
+        await prompt(pilot, "g", "14:05:01")  # a time of day, on the day the view shows
         await wait_for(pilot, lambda: view.file_line_label(view.cursor_line) == "b.log:151")
-        await pilot.press("g")
-        await type_text(pilot, "c.log:3")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "c.log:3")
         await wait_for(pilot, lambda: any("no file 'c.log'" in n for n in notifications(app)))
-        await pilot.press("g")
-        await type_text(pilot, "a.log:9999")
-        await pilot.press("enter")
+        await prompt(pilot, "g", "a.log:9999")
         await wait_for(pilot, lambda: any("a.log has 600 lines" in n for n in notifications(app)))
         assert view.file_line_label(view.cursor_line) == "b.log:151"
 
@@ -354,9 +334,7 @@ async def test_a_filter_stays_right_when_rows_move_under_it(make_log, tmp_path: 
     async with app.run_test(size=(100, 24)) as pilot:
         view = app.active_view
         await wait_for(pilot, lambda: view.watching and view.row_count == 12)
-        await pilot.press("f")
-        await type_text(pilot, "ERROR")
-        await pilot.press("enter")
+        await prompt(pilot, "f", "ERROR")
         await wait_for(pilot, lambda: view.filter_done and [view.file_line_label(i) for i in view.filtered_lines()] == ["b.log:4"])
         await pilot.press("plus")  # c.log's rows sort in above b.log's error
         await wait_for(pilot, lambda: merged.line_count == 14)
@@ -408,9 +386,7 @@ async def test_real_logs_of_two_layouts_merge_and_filter_by_their_own_levels(log
             kept = view.filtered_lines()
             assert expected > 0 and len(kept) == expected
             assert {view.file_line_label(i).split(":")[0] for i in kept} == {"Apache_2k.log", "Hadoop_2k.log"}
-            await pilot.press("g")
-            await type_text(pilot, "2015-10-18T18:10:00")
-            await pilot.press("enter")
+            await prompt(pilot, "g", "2015-10-18T18:10:00")
             await wait_for(pilot, lambda: view.file_line_label(view.cursor_line).startswith("Hadoop_2k.log:"))
     finally:
         merged.close()

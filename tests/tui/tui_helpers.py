@@ -115,5 +115,12 @@ async def type_text(pilot: Pilot, text: str) -> None:
         await pilot.press(char if char != " " else "space")
 
 
+async def prompt(pilot: Pilot, key: str, text: str) -> None:
+    """Open a prompt with `key` (slash: search, f: filter, g: go to), type `text`, press enter."""
+    await pilot.press(key)
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
 def notifications(app: LogchatApp) -> list[str]:
     return [f"{n.title}|{n.message}" for n in app._notifications]
