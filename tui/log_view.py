@@ -830,9 +830,10 @@ class LogView(ScrollView, can_focus=True):
             while (position < end if forward else position > begin) and not cancelled():
                 a, b = (position, min(end, position + size)) if forward else (max(begin, position - size), position)
                 rows = merged.matching_rows(a, b, test.for_file, max_chars=MAX_LINE_CHARS)
-                shown = [r for r in rows if self._shown_row(r) is not None]
-                if shown:
-                    return self._shown_row(shown[0] if forward else shown[-1])
+                shown = next((s for s in map(self._shown_row, rows if forward else reversed(rows))
+                              if s is not None), None)
+                if shown is not None:
+                    return shown
                 position = b if forward else a
                 size = min(size * 4, MERGED_SCAN_CHUNK)
         return None
