@@ -34,8 +34,8 @@ from textual.worker import get_current_worker
 from logcore.reader import FollowUpdate, LogFile
 from logcore.levels import LevelReader
 from tui.literal import literal
-from tui.sources import (SOURCE_STYLES, MergedLevels, TextFilter, as_merged, source_style, source_tag,
-                         tag_width)
+from tui.sources import (SOURCE_STYLES, MergedLevels, TextFilter, as_merged, detect_levels, source_style,
+                         source_tag, tag_width)
 
 LinePredicate = Callable[[int, str], bool]
 
@@ -43,7 +43,6 @@ MAX_LINE_CHARS = 4000  # a 1 MB line is shown truncated; the model sees the core
 SCAN_CHUNK = 20_000  # lines per filter/search step: big enough to be fast, small enough to stay responsive
 MERGED_SCAN_CHUNK = 100_000  # merged rows per step when each file's own lines are scanned (`_per_file`)
 SEARCH_FIRST_CHUNK = 4_096  # a merged view's search looks near the cursor first, then further
-LEVEL_SAMPLE = 200
 TAIL_LINES = 200  # the end of a followed file, shown before its index gets there
 
 
@@ -243,11 +242,10 @@ class LogView(ScrollView, can_focus=True):
             if not isinstance(self._levels, MergedLevels):
                 self._levels = MergedLevels(self.merged)
             return self._levels
-        count = self.logfile.line_count
-        if self._levels is None or (self._level_sample < LEVEL_SAMPLE and count > self._level_sample):
-            sample = self.logfile.lines(0, min(LEVEL_SAMPLE, count)) if count else []
-            self._levels = LevelReader(sample)
-            self._level_sample = len(sample)
+        known = (self._levels, self._level_sample) if isinstance(self._levels, LevelReader) else None
+        fresh = detect_levels(self.logfile, known)
+        if fresh is not None:
+            self._levels, self._level_sample = fresh
             self._line_cache.clear()
             self._strip_cache.clear()
         return self._levels

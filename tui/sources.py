@@ -75,6 +75,16 @@ def source_style(source: int) -> str:
     return f"logview--source-{source % SOURCE_STYLES}"
 
 
+def detect_levels(log: LogFile, known: tuple[LevelReader, int] | None) -> tuple[LevelReader, int] | None:
+    """`log`'s level rule and the lines it was detected on, detected again while that sample
+    was short of LEVEL_SAMPLE and the file has grown; None while `known` still holds."""
+    count = log.line_count
+    if known is not None and (known[1] >= LEVEL_SAMPLE or count <= known[1]):
+        return None
+    sample = log.lines(0, min(LEVEL_SAMPLE, count)) if count else []
+    return LevelReader(sample), len(sample)
+
+
 class _SourceFormat:
     """A `LogFormat`-shaped parser for merged rows: each row parsed by its own file's format,
     with its own file's line number (what `PatternIndex` and the first-seen labels call)."""
@@ -99,15 +109,11 @@ class MergedLevels:
 
     def reader(self, source: int) -> LevelReader:
         """Source `source`'s level rule, re-detected while its file has fewer lines than a sample."""
-        log: LogFile = self.merged.logs[source]
-        known = self._readers.get(source)
-        count = log.line_count
-        if known is None or (known[1] < LEVEL_SAMPLE and count > known[1]):
-            sample = log.lines(0, min(LEVEL_SAMPLE, count)) if count else []
-            known = (LevelReader(sample), len(sample))
-            self._readers[source] = known
+        fresh = detect_levels(self.merged.logs[source], self._readers.get(source))
+        if fresh is not None:
+            self._readers[source] = fresh
             self.revision += 1
-        return known[0]
+        return self._readers[source][0]
 
     def level(self, line: str, index: int = 0) -> str | None:
         """The level of merged row `index` (whose text is `line`), by its own file's format."""
